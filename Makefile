@@ -1,0 +1,77 @@
+# bomgar.pki — set-up and checks. `make test` is the README's test command and
+# what CI runs; it sets up everything it needs on a fresh machine.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON311 ?= python3
+PYTHON313 ?= $(shell p=$$(pyenv prefix 3.13.0 2>/dev/null) && echo "$$p/bin/python" || command -v python3.13)
+VENV := .venv
+VENV313 := .venv313
+PY := $(VENV)/bin/python
+PY313 := $(VENV313)/bin/python
+COLLECTION_LINK := build/ansible_collections/bomgar/pki
+SANITY_ROOT := build/sanity
+ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+PYTEST_OPTS ?= -q
+
+.PHONY: help venv venv313 test lint ruff changelog-lint sanity unit unit313 clean
+
+help:
+	@echo "make test   set up .venv and .venv313, then run every check (what CI runs)"
+	@echo "make venv   create or update .venv (Python 3.11, ansible-core 2.19) and link the collection"
+	@echo "make lint | sanity | unit | unit313   one group of checks"
+
+venv: $(VENV)/.installed $(COLLECTION_LINK)
+
+$(VENV)/.installed: requirements/test.txt
+	@test -x $(PY) || $(PYTHON311) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/test.txt
+	@touch $@
+
+venv313: $(VENV313)/.installed
+
+$(VENV313)/.installed: requirements/py313.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found: install it (pyenv install 3.13.0) or set PYTHON313=/path/to/python3.13"; exit 1; }
+	@test -x $(PY313) || $(PYTHON313) -m venv $(VENV313)
+	$(PY313) -m pip install --quiet --disable-pip-version-check -r requirements/py313.txt
+	@touch $@
+
+$(COLLECTION_LINK):
+	@mkdir -p $(dir $@)
+	@ln -sfn ../../.. $@
+
+test: venv venv313
+	$(MAKE) --no-print-directory lint sanity unit unit313
+
+lint: ruff changelog-lint
+
+ruff:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+changelog-lint:
+	$(VENV)/bin/antsibull-changelog lint
+
+$(ANSIBLE_TEST_PIP): scripts/get_pip_offline.py
+	@mkdir -p $(dir $@)
+	@cp $< $@
+
+sanity: $(ANSIBLE_TEST_PIP)
+	$(PY) scripts/stage_collection.py $(SANITY_ROOT)
+	cd $(SANITY_ROOT)/ansible_collections/bomgar/pki && \
+		$(CURDIR)/$(VENV)/bin/ansible-test sanity --venv --python 3.11 --color no
+
+unit:
+	$(PY) -m pytest $(PYTEST_OPTS) tests/unit
+
+unit313:
+	$(PY313) -m pytest $(PYTEST_OPTS) -p no:cacheprovider tests/unit
+
+clean:
+	rm -rf build tests/output .pytest_cache .ruff_cache
+
+.PHONY: demo
+demo: venv
+	$(PY) scripts/demo_core.py --workdir build/demo
