@@ -16,12 +16,13 @@ SANITY_ROOT := build/sanity
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST_OPTS ?= -q
 
-.PHONY: help venv venv313 test lint ruff changelog-lint sanity unit unit313 clean
+.PHONY: help venv venv313 test lint ruff changelog-lint sanity unit appliance integration test313 openapi clean
 
 help:
 	@echo "make test   set up .venv and .venv313, then run every check (what CI runs)"
 	@echo "make venv   create or update .venv (Python 3.11, ansible-core 2.19) and link the collection"
-	@echo "make lint | sanity | unit | unit313   one group of checks"
+	@echo "make lint | sanity | unit | appliance | integration | test313   one group of checks"
+	@echo "make openapi   regenerate docs/appliance-api.json from the reference appliance"
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
 
@@ -43,7 +44,7 @@ $(COLLECTION_LINK):
 	@ln -sfn ../../.. $@
 
 test: venv venv313
-	$(MAKE) --no-print-directory lint sanity unit unit313
+	$(MAKE) --no-print-directory lint sanity unit appliance integration test313
 
 lint: ruff changelog-lint
 
@@ -66,8 +67,18 @@ sanity: $(ANSIBLE_TEST_PIP)
 unit:
 	$(PY) -m pytest $(PYTEST_OPTS) tests/unit
 
-unit313:
-	$(PY313) -m pytest $(PYTEST_OPTS) -p no:cacheprovider tests/unit
+appliance:
+	$(PY) -m pytest $(PYTEST_OPTS) tests/appliance
+
+integration:
+	$(PY) -m pytest $(PYTEST_OPTS) tests/integration
+
+# The second leg: Python 3.13 with the newest ansible-core, unit and integration tests.
+test313:
+	$(PY313) -m pytest $(PYTEST_OPTS) -p no:cacheprovider tests/unit tests/integration
+
+openapi: venv
+	$(PY) -m reference_appliance openapi --output docs/appliance-api.json
 
 clean:
 	rm -rf build tests/output .pytest_cache .ruff_cache

@@ -22,3 +22,6 @@ if not LINK.exists():
     os.symlink(os.path.relpath(ROOT, LINK.parent), LINK)
 if str(BUILD) not in sys.path:
     sys.path.insert(0, str(BUILD))
+
+# Reference appliance fixtures (appliance, shared_appliance, appliance_factory, fleet_factory).
+pytest_plugins = ["appliance_fixtures"]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from . import keyguard
 from .errors import (
     InputTooLarge,
+    PassphraseError,
     PassphraseRequired,
     PKIError,
     UnrecognizedFormat,
@@ -40,7 +41,7 @@ try:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
-    _CERTIFICATE_ERRORS = (ValueError, x509.InvalidVersion)
+    _CERTIFICATE_ERRORS = (ValueError, x509.InvalidVersion, x509.DuplicateExtension, x509.UnsupportedGeneralNameType)
 except ImportError:  # see deps.require_cryptography()
     x509 = serialization = pkcs7 = pkcs12 = None
 
@@ -201,11 +202,35 @@ def _sentence_start(text: str) -> str:
 
 
 def _passphrase_bytes(passphrase) -> bytes | None:
-    if passphrase is None or isinstance(passphrase, bytes):
-        return passphrase
-    if isinstance(passphrase, (bytearray, memoryview)):
-        return bytes(passphrase)
-    return str(passphrase).encode("utf-8")
+    if passphrase is None:
+        return None
+    if isinstance(passphrase, (bytes, bytearray, memoryview)):
+        secret = bytes(passphrase)
+    else:
+        secret = str(passphrase).encode("utf-8")
+    if b"\x00" in secret:
+        raise PassphraseError(
+            "The passphrase contains a NUL character, which no PKCS#8 or PKCS#12 passphrase can hold.",
+            hint="Check how the passphrase was copied; give it without control characters.",
+        )
+    return secret
+
+
+def _check_readable(item: LoadedItem) -> None:
+    """Parse now what ``cryptography`` would parse lazily later: extensions and the public key."""
+    if item.kind != KIND_CERTIFICATE:
+        return
+    try:
+        for extension in item.obj.extensions:
+            _unused_value = extension.value
+        item.obj.public_key()
+    except (*_CERTIFICATE_ERRORS, TypeError, IndexError, UnsupportedAlgorithm) as exc:
+        raise UnrecognizedFormat(
+            f"{_sentence_start(item.describe())} cannot be used: {_short(exc)}.",
+            hint="The certificate is malformed (duplicate or unreadable extensions, or an unknown key type); "
+            "ask the CA for a corrected certificate.",
+            details={"source": item.source, "index": item.index},
+        ) from None
 
 
 def _short(error: Exception) -> str:
@@ -629,7 +654,10 @@ def load_bytes_with_notes(data, passphrase=None, source: str | None = None) -> L
     data = _prepare(data, source)
     secret = _passphrase_bytes(passphrase)
     try:
-        return _load(data, secret, source)
+        result = _load(data, secret, source)
+        for item in result.items:
+            _check_readable(item)
+        return result
     except PKIError:
         raise
     except (*_CERTIFICATE_ERRORS, TypeError, IndexError, UnsupportedAlgorithm) as exc:

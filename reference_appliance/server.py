@@ -1,0 +1,243 @@
+# Copyright (c) 2026 bomgar.pki contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One running appliance: store, service layer, HTTPS API (uvicorn) and site TLS listeners, in one event loop.
+
+Several appliances can share a loop (a fleet): each has its own API port and its
+own addresses, and none of them installs signal handlers; the process that runs
+them owns SIGTERM/SIGINT and stops them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from . import API_PREFIX
+from .api import create_app
+from .appliance import Appliance, Identity
+from .state import ApiCA, load_or_create_api_ca, provision_appliance
+from .store import Store
+from .tls import SiteListeners
+
+LOG = logging.getLogger("reference_appliance")
+GRACEFUL_SHUTDOWN_SECONDS = 5
+HEADER_REFRESH_SECONDS = 1.0
+
+
+class AddressInUse(Exception):
+    """A port the appliance needs is taken; the message names the address and what to do."""
+
+
+@dataclass
+class ApplianceConfig:
+    """Everything one appliance needs to start."""
+
+    state_dir: Path
+    hostname: str = "appliance.example.com"
+    site_hostname: str = "support.example.com"
+    role: str = "primary"
+    traffic_nodes: list[str] = field(default_factory=list)
+    software_version: str | None = None
+    trusted_root_fingerprints: list[str] = field(default_factory=list)
+    ip_addresses: list[str] = field(default_factory=lambda: ["127.0.0.2"])
+    api_host: str = "127.0.0.1"
+    api_port: int = 0
+    site_port: int = 9443
+    token: str | None = field(default=None, repr=False)
+    log_level: str = "warning"
+
+
+class SharedLoopUvicornServer(uvicorn.Server):
+    """A uvicorn server that shares its event loop with others.
+
+    uvicorn's ``serve()`` replaces the process's SIGINT/SIGTERM handlers for its
+    lifetime (``capture_signals``) and re-raises captured signals when it ends;
+    with several servers in one loop they would undo each other. This server
+    leaves signals to its owner, which calls :meth:`request_exit`. Its main
+    loop also waits on an event instead of polling every 0.1 s.
+    """
+
+    def __init__(self, config: uvicorn.Config):
+        super().__init__(config)
+        self.ready = asyncio.Event()
+        self._exit_requested = asyncio.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        """Install no signal handlers: the process that runs the loop owns them."""
+        yield
+
+    async def startup(self, sockets=None) -> None:
+        """Start as uvicorn does, then mark the server ready."""
+        await super().startup(sockets=sockets)
+        self.ready.set()
+
+    async def main_loop(self) -> None:
+        """Refresh the Date header once a second until asked to exit."""
+        while not await self.on_tick(0):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exit_requested.wait(), HEADER_REFRESH_SECONDS)
+
+    def request_exit(self) -> None:
+        """Finish open requests and stop."""
+        self.should_exit = True
+        self._exit_requested.set()
+
+
+def bind_listening_socket(host: str, port: int, what: str, hint: str) -> socket.socket:
+    """A TCP socket bound to ``(host, port)`` (port 0 picks a free one); AddressInUse when it is taken."""
+    # IPPROTO_TCP, not 0: asyncio disables Nagle (TCP_NODELAY) only on sockets that say they are TCP.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise AddressInUse(
+                f"Cannot listen on {host}:{port} for the {what}: address already in use. {hint}"
+            ) from None
+        raise
+    return sock
+
+
+class ApplianceServer:
+    """One appliance. ``await start()`` returns its ready information; ``await stop()`` ends it cleanly."""
+
+    def __init__(self, config: ApplianceConfig, api_ca: ApiCA | None = None, log: logging.Logger | None = None):
+        self.config = config
+        self._api_ca = api_ca
+        self._log = log or LOG
+        self.state = None
+        self.store = None
+        self.appliance = None
+        self.listeners: SiteListeners | None = None
+        self._uvicorn: SharedLoopUvicornServer | None = None
+        self._serve_task: asyncio.Task | None = None
+        self._api_port: int | None = None
+        self._sockets: list[socket.socket] = []
+        self._uvicorn_config: uvicorn.Config | None = None
+
+    def _on_change(self) -> None:
+        if self.listeners is not None:
+            self.listeners.on_change()
+
+    def _prepare(self) -> None:
+        """The blocking part of start-up: state files, store, service layer, API app, API socket."""
+        config = self.config
+        api_ca = self._api_ca or load_or_create_api_ca(config.state_dir)
+        self.state = provision_appliance(config.state_dir, config.hostname, api_ca, config.api_host, config.token)
+        identity = Identity(
+            hostname=config.hostname,
+            site_hostname=config.site_hostname,
+            role=config.role,
+            traffic_nodes=list(config.traffic_nodes),
+            trusted_root_fingerprints=list(config.trusted_root_fingerprints),
+            site_port=config.site_port,
+        )
+        if config.software_version:
+            identity.software_version = config.software_version
+        self.store = Store(self.state.store_path)
+        self.appliance = Appliance(self.store, identity, on_change=self._on_change)
+        for address in config.ip_addresses:
+            self.appliance.add_ip_address(address)
+        self.listeners = SiteListeners(self.appliance, config.site_port, self._log, scratch_dir=self.state.state_dir)
+        sock = bind_listening_socket(
+            config.api_host, config.api_port, "API", "Choose another --api-port, or 0 for a free one."
+        )
+        self._api_port = sock.getsockname()[1]
+        uvicorn_config = uvicorn.Config(
+            create_app(self.appliance, self.state.token),
+            host=config.api_host,
+            port=self._api_port,
+            ssl_certfile=str(self.state.cert_path),
+            ssl_keyfile=str(self.state.key_path),
+            log_config=None,
+            log_level=config.log_level,
+            access_log=config.log_level in ("debug", "trace"),
+            lifespan="on",
+            ws="none",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        uvicorn_config.load()
+        self._sockets = [sock]
+        self._uvicorn_config = uvicorn_config
+
+    async def start(self) -> dict:
+        """Start the API and the site listeners; return :meth:`ready_info` once both accept connections."""
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(None, self._prepare)
+            try:
+                await self.listeners.start()
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise AddressInUse(
+                        f"Site TLS of {self.config.hostname}: {exc.strerror}. "
+                        "Choose another --site-port or other --ip addresses."
+                    ) from None
+                raise
+            self._uvicorn = SharedLoopUvicornServer(self._uvicorn_config)
+            self._serve_task = loop.create_task(self._uvicorn.serve(sockets=self._sockets))
+            ready = loop.create_task(self._uvicorn.ready.wait())
+            await asyncio.wait({ready, self._serve_task}, return_when=asyncio.FIRST_COMPLETED)
+            if not ready.done():
+                ready.cancel()
+                raise RuntimeError(f"The API of {self.config.hostname} did not start: {self._serve_failure()}")
+        except BaseException:
+            await self.stop()
+            raise
+        return self.ready_info()
+
+    def _serve_failure(self) -> str:
+        if self._serve_task.cancelled():
+            return "cancelled"
+        exc = self._serve_task.exception()
+        return f"{type(exc).__name__}: {exc}" if exc else "it stopped at start-up"
+
+    @property
+    def api_url(self) -> str:
+        """The API's base URL (the contract's paths start with API_PREFIX below it)."""
+        return f"https://{self.config.api_host}:{self._api_port}"
+
+    def ready_info(self) -> dict:
+        """What a client needs: URL, CA file, token file, addresses and identity (never the token itself)."""
+        return {
+            "hostname": self.config.hostname,
+            "site_hostname": self.config.site_hostname,
+            "role": self.config.role,
+            "api_url": self.api_url,
+            "api_prefix": API_PREFIX,
+            "ca_path": str(self.state.ca_path),
+            "token_file": str(self.state.token_file),
+            "state_dir": str(self.state.state_dir),
+            "site_port": self.config.site_port,
+            "ip_addresses": [entry["address"] for entry in self.appliance.list_ip_addresses()],
+            "pid": os.getpid(),
+        }
+
+    async def stop(self) -> None:
+        """Stop the API (finishing open requests), close the site listeners, close the store."""
+        if self._uvicorn is not None:
+            self._uvicorn.request_exit()
+        if self._serve_task is not None:
+            with contextlib.suppress(asyncio.CancelledError, SystemExit, Exception):
+                await self._serve_task
+            self._serve_task = None
+        else:
+            for sock in self._sockets:
+                sock.close()
+        if self.listeners is not None:
+            await self.listeners.close()
+        if self.store is not None:
+            self.store.close()
+            self.store = None
