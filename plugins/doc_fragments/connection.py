@@ -1,0 +1,70 @@
+# Copyright (c) 2026 bomgar.pki contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Documentation shared by every appliance module: connection options and attributes."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Fragments: ``bomgar.pki.connection`` and ``bomgar.pki.connection.ATTRIBUTES``."""
+
+    DOCUMENTATION = r"""
+options:
+  appliance_url:
+    description:
+      - Base URL of the appliance's Appliance Certificate API, for example C(https://appliance.example.com).
+      - The API prefix C(/appliance/api/v1) is added when missing.
+      - If not set, the environment variable E(BOMGAR_APPLIANCE_URL) is used.
+    type: str
+    required: true
+  api_token:
+    description:
+      - Bearer token of the appliance's API.
+      - If not set, the environment variable E(BOMGAR_API_TOKEN) is used.
+      - Never logged or returned.
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Verify the TLS certificate of the appliance's API.
+      - Only set to V(false) in a lab; the token then travels to whoever answers.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the CA that signed the appliance's API certificate.
+      - If not set, the environment variable E(BOMGAR_CA_PATH) is used, then the system trust store.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for each answer of the appliance. Idempotent requests are retried with backoff on
+        connection errors and on HTTP 502, 503 and 504.
+    type: float
+    default: 30
+notes:
+  - The module runs on the controller, in-process, as an action plugin; the inventory host is the appliance
+    itself and needs no Python. No C(delegate_to) is needed.
+  - All modules of this collection belong to the action group C(bomgar.pki.appliance), so the connection
+    options can be set once for all of them with C(module_defaults).
+requirements:
+  - cryptography >= 42 on the controller
+"""
+
+    ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying the appliance.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  action:
+    description: Runs on the controller as an action plugin.
+    support: full
+  action_group:
+    description: Use C(group/bomgar.pki.appliance) in C(module_defaults) to set the connection options.
+    support: full
+    membership:
+      - bomgar.pki.appliance
+"""

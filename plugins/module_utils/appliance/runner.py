@@ -1,0 +1,156 @@
+# Copyright (c) 2026 bomgar.pki contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One way to run a module's logic, as a plain module or in-process from its action plugin.
+
+A module's logic is a :class:`ModuleSpec`: its argument spec and a function
+``run(ctx) -> dict``. ``ctx`` is the small interface the logic sees: the
+validated ``params``, ``check_mode``, ``diff_mode``, ``warn()``, ``fail()``,
+``resolve_path()`` (controller files) and ``client()`` (the appliance API).
+Failures of the client and of the PKI core become ``fail_json`` in exactly
+one place: :func:`run_logic`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .client import ApplianceClient, ApplianceError
+
+try:
+    from ..pki.errors import PKIError
+except ImportError:  # the core imports cleanly without cryptography; keep the runner importable regardless
+    PKIError = ()
+
+
+CONNECTION_ARGUMENT_SPEC = {
+    "appliance_url": {"type": "str", "required": True, "fallback": ("env", ["BOMGAR_APPLIANCE_URL"])},
+    "api_token": {"type": "str", "required": True, "no_log": True, "fallback": ("env", ["BOMGAR_API_TOKEN"])},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path", "fallback": ("env", ["BOMGAR_CA_PATH"])},
+    "timeout": {"type": "float", "default": 30},
+}
+
+
+def _with_env_fallbacks(spec: dict) -> dict:
+    """Turn ``("env", [...])`` markers into Ansible's ``(env_fallback, [...])``."""
+    from ansible.module_utils.basic import env_fallback
+
+    result = {}
+    for name, declared in spec.items():
+        option = dict(declared)
+        if isinstance(option.get("fallback"), tuple) and option["fallback"][0] == "env":
+            option["fallback"] = (env_fallback, option["fallback"][1])
+        result[name] = option
+    return result
+
+
+@dataclass
+class ModuleSpec:
+    """A module's argument spec, its constraints and its logic."""
+
+    argument_spec: dict
+    run: object
+    mutually_exclusive: list = field(default_factory=list)
+    required_if: list = field(default_factory=list)
+    required_one_of: list = field(default_factory=list)
+    required_together: list = field(default_factory=list)
+    connection: bool = True
+
+    def full_argument_spec(self) -> dict:
+        """The module's options plus the connection options, with environment fallbacks wired."""
+        spec = dict(CONNECTION_ARGUMENT_SPEC) if self.connection else {}
+        spec.update(self.argument_spec)
+        return _with_env_fallbacks(spec)
+
+    def constraints(self) -> dict:
+        """Keyword arguments for AnsibleModule / ArgumentSpecValidator."""
+        return {
+            "mutually_exclusive": self.mutually_exclusive,
+            "required_if": self.required_if,
+            "required_one_of": self.required_one_of,
+            "required_together": self.required_together,
+        }
+
+
+class ModuleFailed(Exception):
+    """Raised by ``ctx.fail``; carries the message and extra result keys."""
+
+    def __init__(self, msg: str, **extra):
+        super().__init__(msg)
+        self.msg = msg
+        self.extra = extra
+
+
+class Context:
+    """What a module's logic may use."""
+
+    def __init__(self, params: dict, check_mode: bool = False, diff_mode: bool = False, resolve_path=None):
+        self.params = params
+        self.check_mode = check_mode
+        self.diff_mode = diff_mode
+        self.warnings: list[str] = []
+        self._resolve_path = resolve_path
+        self._client = None
+
+    def warn(self, message: str) -> None:
+        """Add a warning to the result (shown by Ansible)."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def fail(self, msg: str, **extra):
+        """Stop with a failure; ``extra`` keys go into the result."""
+        raise ModuleFailed(msg, **extra)
+
+    def resolve_path(self, path: str) -> str:
+        """A controller path: the action plugin searches the role/play ``files`` folders; a module takes it as is."""
+        return self._resolve_path(path) if self._resolve_path else path
+
+    def client(self) -> ApplianceClient:
+        """The appliance API client, made once per run from the connection options."""
+        if self._client is None:
+            self._client = ApplianceClient(
+                self.params["appliance_url"],
+                self.params["api_token"],
+                validate_certs=self.params.get("validate_certs", True),
+                ca_path=self.params.get("ca_path"),
+                timeout=self.params.get("timeout") or 30,
+            )
+        return self._client
+
+
+def run_logic(spec: ModuleSpec, ctx: Context) -> dict:
+    """Run the logic and return an Ansible result dict; every foreseen failure becomes ``failed: true``."""
+    try:
+        result = dict(spec.run(ctx) or {})
+        result.setdefault("changed", False)
+    except ModuleFailed as exc:
+        result = {"failed": True, "msg": exc.msg, "changed": False, **exc.extra}
+    except ApplianceError as exc:
+        result = {"failed": True, "msg": exc.message, "changed": False}
+        if exc.error:
+            result["error"] = exc.error
+        if exc.details:
+            result["details"] = exc.details
+    except PKIError as exc:
+        result = {"failed": True, "msg": str(exc), "changed": False, "error": exc.code}
+        if exc.details:
+            result["details"] = exc.details
+    if ctx.warnings:
+        result["warnings"] = list(ctx.warnings)
+    return result
+
+
+def run_as_module(spec: ModuleSpec) -> None:
+    """The ``main()`` of a module file: the same logic under AnsibleModule."""
+    from ansible.module_utils.basic import AnsibleModule
+
+    module = AnsibleModule(argument_spec=spec.full_argument_spec(), supports_check_mode=True, **spec.constraints())
+    ctx = Context(module.params, check_mode=module.check_mode, diff_mode=module._diff)
+    result = run_logic(spec, ctx)
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    if result.get("failed"):
+        result.pop("failed")
+        module.fail_json(**result)
+    module.exit_json(**result)

@@ -1,0 +1,55 @@
+# Copyright (c) 2026 bomgar.pki contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What an address serves right now: the certificate chain a TLS client is shown.
+
+The check is not a trust decision (the chain is compared with what was bound,
+by fingerprint), so the handshake does not verify. The whole chain comes from
+``SSLSocket.get_unverified_chain()`` (public from Python 3.13, the same call on
+the private ``_sslobj`` before).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import ssl
+
+
+class ProbeError(Exception):
+    """The address could not be reached or did not complete a TLS handshake."""
+
+
+def _fingerprint(der: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in hashlib.sha256(der).digest())
+
+
+def served_chain_der(address: str, port: int, server_hostname: str | None = None, timeout: float = 10.0) -> list:
+    """DER certificates served on ``(address, port)``, leaf first."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection((address, int(port)), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=server_hostname) as tls,
+        ):
+            return _chain_of(tls)
+    except (OSError, ssl.SSLError) as exc:
+        raise ProbeError(f"TLS to {address}:{port} failed: {exc}") from None
+
+
+def _chain_of(tls) -> list:
+    getter = getattr(tls, "get_unverified_chain", None) or tls._sslobj.get_unverified_chain  # pylint: disable=protected-access
+    ders = []
+    for cert in getter() or []:
+        ders.append(cert if isinstance(cert, bytes) else cert.public_bytes(ssl._ssl.ENCODING_DER))  # pylint: disable=protected-access
+    if not ders:
+        leaf = tls.getpeercert(binary_form=True)
+        ders = [leaf] if leaf else []
+    return ders
+
+
+def served_fingerprints(address: str, port: int, server_hostname: str | None = None, timeout: float = 10.0) -> list:
+    """SHA-256 fingerprints of the served chain, leaf first."""
+    return [_fingerprint(der) for der in served_chain_der(address, port, server_hostname, timeout)]
