@@ -16,7 +16,7 @@ SANITY_ROOT := build/sanity
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST_OPTS ?= -q
 
-.PHONY: help venv venv313 test lint ruff changelog-lint sanity unit appliance integration test313 openapi clean
+.PHONY: help venv venv313 test lint ruff changelog-lint ansible-lint sanity unit appliance integration molecule test313 openapi demo clean
 
 help:
 	@echo "make test   set up .venv and .venv313, then run every check (what CI runs)"
@@ -44,9 +44,9 @@ $(COLLECTION_LINK):
 	@ln -sfn ../../.. $@
 
 test: venv venv313
-	$(MAKE) --no-print-directory lint sanity unit appliance integration test313
+	$(MAKE) --no-print-directory lint sanity unit appliance integration molecule test313
 
-lint: ruff changelog-lint
+lint: ruff changelog-lint ansible-lint
 
 ruff:
 	$(VENV)/bin/ruff check .
@@ -54,6 +54,13 @@ ruff:
 
 changelog-lint:
 	$(VENV)/bin/antsibull-changelog lint
+
+# ansible-lint and molecule call ansible-config and ansible-playbook: the venv goes first on PATH.
+ansible-lint:
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint --profile production roles playbooks extensions/molecule inventories/demo
+
+molecule:
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/molecule test --all
 
 $(ANSIBLE_TEST_PIP): scripts/get_pip_offline.py
 	@mkdir -p $(dir $@)
@@ -83,6 +90,6 @@ openapi: venv
 clean:
 	rm -rf build tests/output .pytest_cache .ruff_cache
 
-.PHONY: demo
+# The main job: a site of three reference appliances on loopback, the full flow, a summary.
 demo: venv
-	$(PY) scripts/demo_core.py --workdir build/demo
+	$(PY) scripts/demo.py

@@ -1,0 +1,227 @@
+# Copyright (c) 2026 bomgar.pki contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""playbooks/atlas_rollout.yml against a fleet of reference appliances, run with ansible-playbook.
+
+One certificate for the primary and every traffic node: pre-flight before any change (names covered,
+appliances reachable), the transfer as a passphrase-protected PKCS#12, batches, the check of what each
+node serves, rollback of a node whose check fails, and the summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+from harness import ANSIBLE_PLAYBOOK, CALLBACKS, COLLECTIONS_ROOT, ROOT, PlaybookRun, api_state
+
+PLAYBOOK = ROOT / "playbooks" / "atlas_rollout.yml"
+PASSPHRASE_MARKER = "Quartz-Zebra-4417-transfer-passphrase"
+# A port where nothing listens: the check of what a node serves fails there.
+CLOSED_PORT = 1
+SUMMARY_TASK = "Collect the result of every traffic node"
+PREFLIGHT_TASK = "Pre-flight | stop before any change unless every name is covered and every appliance answers"
+
+
+def spec(tmp_path: Path, **overrides) -> dict:
+    """The certificate of the site (bomgar.pki.certificate variables) and rollout options."""
+    values = {
+        "certificate_name": "support.example.com",
+        "certificate_subject": {"common_name": "Example Support", "organization_name": "Example Inc"},
+        "certificate_subject_alt_name": ["DNS:support.example.com", "DNS:*.example.com"],
+        "certificate_support_bundle_dir": str(tmp_path / "bundles"),
+    }
+    values.update(overrides)
+    return values
+
+
+def inventory(fleet, tmp_path: Path, name: str, **host_changes) -> Path:
+    """The fleet's inventory with some host variables changed: ``node2_example_com={"var": value}``."""
+    data = yaml.safe_load(fleet.inventory_path.read_text(encoding="utf-8"))
+    hosts = {}
+    for group in data["all"]["children"]["bomgar_site"]["children"].values():
+        hosts.update(group["hosts"])
+    for host, changes in host_changes.items():
+        hosts[host.replace("_", ".")].update(changes)
+    path = tmp_path / f"{name}.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def rollout(tmp_path: Path, inventory_path: Path, extra_vars: dict, name: str, verbosity: int = 0) -> PlaybookRun:
+    """Run the playbook as a user would; the extra variables go through a file, not the command line."""
+    workdir = tmp_path / name
+    workdir.mkdir(parents=True)
+    vars_file = workdir / "vars.json"
+    vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
+    results_file = workdir / "results.jsonl"
+    command = [ANSIBLE_PLAYBOOK, "-i", str(inventory_path), str(PLAYBOOK), "-e", f"@{vars_file}"]
+    if verbosity:
+        command.append("-" + "v" * verbosity)
+    environment = dict(os.environ)
+    environment.update(
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT),
+        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
+        ANSIBLE_CALLBACKS_ENABLED="record_results",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_LOCAL_TEMP=str(workdir / "tmp"),
+        BOMGAR_TEST_RESULTS=str(results_file),
+    )
+    done = subprocess.run(
+        command, cwd=workdir, env=environment, capture_output=True, text=True, timeout=300, check=False
+    )
+    results = []
+    if results_file.exists():
+        results = [json.loads(line) for line in results_file.read_text(encoding="utf-8").splitlines() if line]
+    return PlaybookRun(done.returncode, done.stdout, done.stderr, results)
+
+
+def task_result(run: PlaybookRun, suffix: str) -> dict:
+    """The last result of the task whose name ends with ``suffix`` (role tasks carry the role's name first)."""
+    found = [entry for entry in run.results if entry["task"].endswith(suffix)]
+    assert found, f"no task ending with {suffix!r}:\n{run.stdout[-3000:]}\n{run.stderr[-2000:]}"
+    return found[-1]
+
+
+def summary(run: PlaybookRun) -> dict:
+    """The summary rows by node."""
+    rows = task_result(run, SUMMARY_TASK)["result"]["ansible_facts"]["atlas_rollout_summary"]
+    return {row["node"]: row for row in rows}
+
+
+def recap_changed(run: PlaybookRun) -> dict:
+    """``changed=`` of every host in the PLAY RECAP."""
+    return {host: int(count) for host, count in re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)", run.stdout, re.M)}
+
+
+def served_leaf(handle) -> str:
+    """The SHA-256 fingerprint of the certificate an appliance serves on its first address, over TLS."""
+    return handle.served_fingerprints()[0]
+
+
+def states(fleet) -> list:
+    return [api_state(handle) for handle in fleet.appliances]
+
+
+def test_rollout_reaches_every_node_and_a_second_run_changes_nothing(fleet_factory, tmp_path):
+    fleet = fleet_factory(3)
+    before = {handle.hostname: served_leaf(handle) for handle in fleet.appliances}
+    extra = spec(tmp_path, atlas_rollout_passphrase=PASSPHRASE_MARKER)
+
+    first = rollout(tmp_path, fleet.inventory_path, extra, "first", verbosity=3)
+
+    assert first.rc == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    new = served_leaf(fleet.primary)
+    assert new != before[fleet.primary.hostname]
+    rows = summary(first)
+    assert set(rows) == {node.hostname for node in fleet.traffic_nodes}
+    for node in fleet.traffic_nodes:
+        assert served_leaf(node) == new
+        assert rows[node.hostname]["result"] == "changed"
+        assert rows[node.hostname]["before"] == before[node.hostname]
+        assert rows[node.hostname]["after"] == new
+        with node.client() as client:
+            bound = [c for c in client.get("certificates").json() if c["sha256_fingerprint"] == new]
+        assert bound and bound[0]["private_key_available"] and bound[0]["ip_addresses"] == node.ip_addresses
+    assert new in task_result(first, "Show the summary")["result"]["msg"][-1]
+
+    # Neither the passphrase nor the PKCS#12 (a long base64 run) shows, even at -vvv or to a callback.
+    recorded = json.dumps(first.results)
+    for text in (first.stdout, first.stderr, recorded):
+        assert PASSPHRASE_MARKER not in text
+        assert not re.search(r"[A-Za-z0-9+/=]{200,}", text)
+    export = task_result(
+        first, "Export the certificate with its chain and private key as a passphrase-protected PKCS#12"
+    )
+    assert export["result"].get("censored")
+
+    settled = states(fleet)
+    second = rollout(tmp_path, fleet.inventory_path, spec(tmp_path), "second")
+
+    assert second.rc == 0, second.stdout[-4000:]
+    assert recap_changed(second) == {handle.hostname: 0 for handle in fleet.appliances}
+    assert states(fleet) == settled
+    assert {row["result"] for row in summary(second).values()} == {"unchanged"}
+
+
+def test_a_node_hostname_the_names_do_not_cover_fails_the_preflight_and_changes_nothing(fleet_factory, tmp_path):
+    fleet = fleet_factory(3)
+    # *.example.com covers one label: node2.eu.example.com is not covered.
+    path = inventory(
+        fleet, tmp_path, "uncovered", node2_example_com={"bomgar_appliance_hostname": "node2.eu.example.com"}
+    )
+    before = states(fleet)
+
+    run = rollout(tmp_path, path, spec(tmp_path), "uncovered")
+
+    assert run.rc != 0
+    message = task_result(run, PREFLIGHT_TASK)["result"]["msg"]
+    assert "nothing was changed" in message
+    assert "node2.eu.example.com (node2.example.com)" in message
+    assert "node1.example.com" not in message
+    assert states(fleet) == before
+
+
+def test_an_unreachable_node_fails_the_preflight_and_changes_nothing(fleet_factory, tmp_path):
+    fleet = fleet_factory(3)
+    path = inventory(
+        fleet, tmp_path, "unreachable", node1_example_com={"bomgar_appliance_url": f"https://127.0.0.1:{CLOSED_PORT}"}
+    )
+    before = states(fleet)
+
+    run = rollout(tmp_path, path, spec(tmp_path), "unreachable")
+
+    assert run.rc != 0
+    message = task_result(run, PREFLIGHT_TASK)["result"]["msg"]
+    assert f"Not reachable: node1.example.com (https://127.0.0.1:{CLOSED_PORT})" in message
+    assert "node2.example.com" not in message
+    assert states(fleet) == before
+
+
+def test_a_node_failing_its_check_is_rolled_back_while_the_others_complete(fleet_factory, tmp_path):
+    fleet = fleet_factory(4)
+    node1, node2, node3 = fleet.traffic_nodes
+    assert rollout(tmp_path, fleet.inventory_path, spec(tmp_path), "first").rc == 0
+    first = served_leaf(fleet.primary)
+
+    # A new certificate; node2 checks a port where nothing serves. Batches: node1, then node2 and node3.
+    path = inventory(fleet, tmp_path, "node2-fails", node2_example_com={"atlas_verify_site_port": CLOSED_PORT})
+    run = rollout(tmp_path, path, spec(tmp_path, certificate_force=True, atlas_serial=[1, "100%"]), "second")
+
+    assert run.rc != 0  # the summary fails the run, after it was shown
+    second = served_leaf(fleet.primary)
+    assert second != first
+    assert served_leaf(node1) == second
+    assert served_leaf(node3) == second
+    assert served_leaf(node2) == first
+    rows = summary(run)
+    assert rows[node1.hostname]["result"] == "changed"
+    assert rows[node3.hostname]["result"] == "changed"
+    assert rows[node2.hostname]["result"] == "rolled back"
+    assert rows[node2.hostname]["before"] == first
+    assert rows[node2.hostname]["after"] == first
+    assert f"{node2.ip_addresses[0]}:{CLOSED_PORT}" in rows[node2.hostname]["message"]
+    assert (
+        "node2.example.com (rolled back)"
+        in task_result(run, "Fail when a traffic node was not brought to the certificate")["result"]["msg"]
+    )
+
+    # The canary fails: no other node is touched.
+    path = inventory(fleet, tmp_path, "canary-fails", node1_example_com={"atlas_verify_site_port": CLOSED_PORT})
+    untouched = [api_state(node2), api_state(node3)]
+    run = rollout(tmp_path, path, spec(tmp_path, certificate_force=True), "third")
+
+    assert run.rc != 0
+    third = served_leaf(fleet.primary)
+    assert third not in (first, second)
+    assert served_leaf(node1) == second
+    rows = summary(run)
+    assert rows[node1.hostname]["result"] == "rolled back"
+    assert rows[node2.hostname]["result"] == rows[node3.hostname]["result"] == "not attempted"
+    assert [api_state(node2), api_state(node3)] == untouched
