@@ -16,7 +16,7 @@ SANITY_ROOT := build/sanity
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST_OPTS ?= -q
 
-.PHONY: help venv venv313 test lint ruff changelog-lint ansible-lint sanity unit appliance integration molecule test313 openapi demo clean
+.PHONY: help venv venv313 test lint ruff changelog-lint ansible-lint sanity unit appliance integration molecule test313 openapi demo bench clean
 
 help:
 	@echo "make test   set up .venv and .venv313, then run every check (what CI runs)"
@@ -93,3 +93,16 @@ clean:
 # The main job: a site of three reference appliances on loopback, the full flow, a summary.
 demo: venv
 	$(PY) scripts/demo.py
+
+BENCH_VENV := build/bench-venv
+BENCH_OPTS ?=
+
+$(BENCH_VENV)/.installed: benchmarks/requirements.txt
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON311) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
+	@touch $@
+
+# Fleet and flow benchmarks against their baselines (benchmarks/README.md); never part of `make test`.
+# A quick look: make bench BENCH_OPTS="--sizes 1,5 --repetitions 1"
+bench: venv $(BENCH_VENV)/.installed
+	$(PY) benchmarks/run.py $(BENCH_OPTS)
