@@ -94,18 +94,24 @@ def run_tasks(
         play["module_defaults"] = CONNECTION_DEFAULTS
     (workdir / "inventory.yml").write_text(yaml.safe_dump(inventory), encoding="utf-8")
     (workdir / "playbook.yml").write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
+    arguments = ["-i", str(workdir / "inventory.yml"), str(workdir / "playbook.yml")]
+    if check:
+        arguments.append("--check")
+    if diff:
+        arguments.append("--diff")
+    if verbosity:
+        arguments.append("-" + "v" * verbosity)
+    if extra_vars:
+        arguments += ["-e", json.dumps(extra_vars)]
+    return run_playbook(workdir, arguments, env=env)
+
+
+def run_playbook(workdir: Path, arguments: list, env: dict | None = None, timeout: float = 600) -> PlaybookRun:
+    """``ansible-playbook <arguments>`` in ``workdir`` with the collection from this checkout; every task recorded."""
+    workdir.mkdir(parents=True, exist_ok=True)
     results_file = workdir / "results.jsonl"
     if results_file.exists():
         results_file.unlink()
-    command = [ANSIBLE_PLAYBOOK, "-i", str(workdir / "inventory.yml"), str(workdir / "playbook.yml")]
-    if check:
-        command.append("--check")
-    if diff:
-        command.append("--diff")
-    if verbosity:
-        command.append("-" + "v" * verbosity)
-    if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
     environment = dict(os.environ)
     environment.update(
         ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT),
@@ -120,7 +126,13 @@ def run_tasks(
     )
     environment.update(env or {})
     done = subprocess.run(
-        command, cwd=workdir, env=environment, capture_output=True, text=True, timeout=600, check=False
+        [ANSIBLE_PLAYBOOK, *arguments],
+        cwd=workdir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     results = []
     if results_file.exists():

@@ -11,13 +11,11 @@ node serves, rollback of a node whose check fails, and the summary.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import yaml
-from harness import ANSIBLE_PLAYBOOK, CALLBACKS, COLLECTIONS_ROOT, ROOT, PlaybookRun, api_state
+from harness import ROOT, PlaybookRun, api_state, run_playbook
 
 PLAYBOOK = ROOT / "playbooks" / "atlas_rollout.yml"
 PASSPHRASE_MARKER = "Quartz-Zebra-4417-transfer-passphrase"
@@ -58,28 +56,10 @@ def rollout(tmp_path: Path, inventory_path: Path, extra_vars: dict, name: str, v
     workdir.mkdir(parents=True)
     vars_file = workdir / "vars.json"
     vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
-    results_file = workdir / "results.jsonl"
-    command = [ANSIBLE_PLAYBOOK, "-i", str(inventory_path), str(PLAYBOOK), "-e", f"@{vars_file}"]
+    arguments = ["-i", str(inventory_path), str(PLAYBOOK), "-e", f"@{vars_file}"]
     if verbosity:
-        command.append("-" + "v" * verbosity)
-    environment = dict(os.environ)
-    environment.update(
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT),
-        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-        ANSIBLE_CALLBACKS_ENABLED="record_results",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-        ANSIBLE_LOCAL_TEMP=str(workdir / "tmp"),
-        BOMGAR_TEST_RESULTS=str(results_file),
-    )
-    done = subprocess.run(
-        command, cwd=workdir, env=environment, capture_output=True, text=True, timeout=300, check=False
-    )
-    results = []
-    if results_file.exists():
-        results = [json.loads(line) for line in results_file.read_text(encoding="utf-8").splitlines() if line]
-    return PlaybookRun(done.returncode, done.stdout, done.stderr, results)
+        arguments.append("-" + "v" * verbosity)
+    return run_playbook(workdir, arguments, timeout=300)
 
 
 def task_result(run: PlaybookRun, suffix: str) -> dict:

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, formats, keys, names
 from cryptography.hazmat.primitives import serialization
-from harness import ANSIBLE_PLAYBOOK, CALLBACKS, COLLECTIONS_ROOT, ROOT, PlaybookRun, api_state
+from harness import ROOT, PlaybookRun, api_state
+from harness import run_playbook as shared_run_playbook
 
 ADDRESSES = ["127.0.0.2", "127.0.0.3"]
 NAME = "support.example.com"
@@ -98,29 +97,13 @@ def ca_pair(common_name: str):
 
 def run_playbook(workdir: Path, playbook: str, inventories: list, check=False, diff=False, extra_vars=None):
     """One of the collection's playbooks with ansible-playbook, as a user runs it."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    results = workdir / "results.jsonl"
-    command = [ANSIBLE_PLAYBOOK, str(ROOT / "playbooks" / playbook)]
+    arguments = [str(ROOT / "playbooks" / playbook)]
     for inventory in inventories:
-        command += ["-i", str(inventory)]
-    command += ["--check"] if check else []
-    command += ["--diff"] if diff else []
-    command += ["-e", json.dumps(extra_vars)] if extra_vars else []
-    environment = dict(os.environ)
-    environment.update(
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT),
-        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-        ANSIBLE_CALLBACKS_ENABLED="record_results",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-        ANSIBLE_LOCAL_TEMP=str(workdir / "tmp"),
-        BOMGAR_TEST_RESULTS=str(results),
-    )
-    done = subprocess.run(
-        command, cwd=workdir, env=environment, capture_output=True, text=True, timeout=600, check=False
-    )
-    recorded = [json.loads(line) for line in results.read_text().splitlines() if line] if results.exists() else []
-    return PlaybookRun(done.returncode, done.stdout, done.stderr, recorded)
+        arguments += ["-i", str(inventory)]
+    arguments += ["--check"] if check else []
+    arguments += ["--diff"] if diff else []
+    arguments += ["-e", json.dumps(extra_vars)] if extra_vars else []
+    return shared_run_playbook(workdir, arguments)
 
 
 # --- self_signed ----------------------------------------------------------------------------------
