@@ -426,12 +426,27 @@ def decide(info: dict, spec: dict, now=None) -> dict:
     return _result(action, reasons, [name for name, *_rest in fired], situation, stamp, new_key)
 
 
+def unused_name(base: str, info: dict) -> str:
+    """``base``, or ``base-2``, ``base-3``, ... when a certificate, request or key of the appliance has it already.
+
+    Two issuances within the same second (a renewal, then a re-key) would otherwise share a friendly name.
+    """
+    taken = {cert.get("friendly_name") for cert in info.get("certificates") or []}
+    taken |= {request.get("friendly_name") for request in info.get("requests") or []}
+    taken |= {key.get("name") for key in info.get("keys") or []}
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
 def _result(action: str, reasons: list, triggers: list, situation: Situation, stamp: str, new_key: bool) -> dict:
     name = situation.spec.name
     current = situation.current
-    friendly_name = current["friendly_name"] if action == ACTION_NONE else f"{name} {stamp}"
+    new_name = unused_name(f"{name} {stamp}", situation.info) if action != ACTION_NONE else None
+    friendly_name = current["friendly_name"] if action == ACTION_NONE else new_name
     current_key_name = situation.key.get("name") if situation.key else None
-    key_name = f"{name} {stamp}" if new_key else current_key_name
+    key_name = new_name if new_key else current_key_name
     key_names = {key.get("name") for key in situation.info.get("keys") or []}
     return {
         "action": action,

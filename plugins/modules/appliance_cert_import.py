@@ -69,6 +69,47 @@ options:
       - V(true) fails instead, before anything is uploaded.
     type: bool
     default: false
+  bind:
+    description:
+      - After the import, serve the imported server certificate on IP addresses of the appliance and check what
+        each one serves, as M(bomgar.pki.appliance_ip_binding) does, in the same task (one connection to the
+        appliance instead of two tasks).
+      - The addresses and the hostnames are checked before anything is uploaded.
+      - When the binding or the check fails, the task fails with RV(bindings), what each address served before and
+        after, so that the previous certificates can be bound again; the imported certificate stays.
+      - In check mode, a certificate that is not on the appliance yet is not bound; RV(binding) then only says
+        that it was skipped, and why.
+    type: dict
+    suboptions:
+      ip_addresses:
+        description: IP addresses of the appliance that serve the certificate.
+        type: list
+        elements: str
+        required: true
+      hostnames:
+        description:
+          - Names TLS clients use for these addresses; the certificate must cover them, and the first is sent as
+            the server name when each address is checked.
+        type: list
+        elements: str
+        default: []
+      state:
+        description:
+          - V(exact) makes these the only addresses of the certificate; V(present) adds them.
+        type: str
+        choices: [present, exact]
+        default: exact
+      verify_served:
+        description: Ask each address over TLS what it serves afterwards; it must be the certificate with its chain.
+        type: bool
+        default: true
+      site_port:
+        description: The TLS port of the site; defaults to the one the appliance reports, else V(443).
+        type: int
+      verify_timeout:
+        description: Seconds to wait for each address when it is checked.
+        type: float
+        default: 10
 notes:
   - Neither key material nor the passphrase appear in the result or the diff; private keys are described by type,
     size and public-key fingerprint only.
@@ -96,6 +137,15 @@ EXAMPLES = r"""
     src: support.example.com.p12
     passphrase: "{{ vault_p12_passphrase }}"
     friendly_name: support.example.com 2026
+
+- name: Import a PKCS#12 and serve it on the appliance's address, checked over TLS, in one task
+  bomgar.pki.appliance_cert_import:
+    content:
+      - "{{ transfer_pkcs12_base64 }}"
+    passphrase: "{{ transfer_passphrase }}"
+    bind:
+      ip_addresses: [192.0.2.20]
+      hostnames: [node1.example.com, support.example.com]
 
 - name: Import the leaf only and fetch its intermediates through AIA
   bomgar.pki.appliance_cert_import:
@@ -244,6 +294,24 @@ chain_status:
   returned: always
   type: str
   sample: complete
+binding:
+  description:
+    - With O(bind), the result of the binding as M(bomgar.pki.appliance_ip_binding) returns it (C(changed),
+      C(certificate), C(ip_addresses), C(bindings), C(served)); in check mode, for a certificate that is not on
+      the appliance yet, only C(skipped) (true) and C(skip_reason).
+  returned: when O(bind) is given
+  type: dict
+bindings:
+  description:
+    - With O(bind), per IP address whose certificate changes or that is named, what it served C(before) and serves
+      C(after) (certificate id, friendly name, fingerprint, whether it is the factory default); also returned when
+      the binding or its check fails.
+  returned: when O(bind) is given
+  type: dict
+  sample:
+    192.0.2.20:
+      before: {certificate_id: 1a2b, friendly_name: old, sha256_fingerprint: "aa:...", factory_default: false}
+      after: {certificate_id: 3c4d, friendly_name: new, sha256_fingerprint: "bb:...", factory_default: false}
 """
 
 from ansible_collections.bomgar.pki.plugins.module_utils.appliance.logic.cert_import import MODULE_SPEC

@@ -37,12 +37,12 @@ class PlaybookRun:
     results: list = field(default_factory=list)
 
     def result(self, task: str, host: str | None = None) -> dict:
-        """The result of the task with this name (on ``host``, or the only host)."""
+        """The result of the task with this name (on ``host``, or the only host); one that ran before one skipped."""
         found = [r for r in self.results if r["task"] == task and (host is None or r["host"] == host)]
         if not found:
             names = sorted({r["task"] for r in self.results})
             raise AssertionError(f"no result for task {task!r}; tasks run: {names}\n{self.stdout[-3000:]}")
-        entry = found[-1]
+        entry = ([r for r in found if r["status"] != "skipped"] or found)[-1]
         # ansible-core 2.19 hands callbacks failed results without the "failed" key.
         return {**entry["result"], "failed": entry["status"] == "failed"}
 

@@ -118,6 +118,15 @@ class Context:
             )
         return self._client
 
+    def use_client(self, client: ApplianceClient) -> None:
+        """Use a client made for another step of the same task (one connection to the appliance)."""
+        self._client = client
+
+    def close(self) -> None:
+        """Close the client's connection to the appliance, when a client was made."""
+        if self._client is not None:
+            self._client.close()
+
 
 def run_logic(spec: ModuleSpec, ctx: Context) -> dict:
     """Run the logic and return an Ansible result dict; every foreseen failure becomes ``failed: true``."""

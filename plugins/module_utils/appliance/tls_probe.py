@@ -24,11 +24,20 @@ def _fingerprint(der: bytes) -> str:
     return ":".join(f"{b:02x}" for b in hashlib.sha256(der).digest())
 
 
-def served_chain_der(address: str, port: int, server_hostname: str | None = None, timeout: float = 10.0) -> list:
-    """DER certificates served on ``(address, port)``, leaf first."""
-    context = ssl.create_default_context()
+def _probe_context() -> ssl.SSLContext:
+    """A client context that verifies nothing, so it loads no trust store (that costs more than the handshake)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+_CONTEXT = _probe_context()
+
+
+def served_chain_der(address: str, port: int, server_hostname: str | None = None, timeout: float = 10.0) -> list:
+    """DER certificates served on ``(address, port)``, leaf first."""
+    context = _CONTEXT
     try:
         with (
             socket.create_connection((address, int(port)), timeout=timeout) as raw,

@@ -333,3 +333,119 @@ def test_api_base_url_refuses_what_is_not_an_http_url(given):
         api_base_url(given)
     assert "is not an http(s) URL" in raised.value.message
     assert "Give the appliance's address, e.g. https://appliance.example.com" in raised.value.message
+
+
+# --- one connection per client ----------------------------------------------------------------------------------
+
+
+class KeepAliveHandler(ScriptedHandler):
+    """HTTP/1.1: the connection stays open between requests; each request notes the client port it came from."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self):
+        with self.server.script.lock:
+            self.server.ports.append(self.client_address[1])
+        super()._answer()
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+
+@pytest.fixture
+def keepalive_server():
+    """``start(answers) -> (url, script, server)`` with an HTTP/1.1 server; ``server.ports`` per request."""
+    servers = []
+
+    def start(answers):
+        server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAliveHandler)
+        server.script = Script(answers)
+        server.ports = []
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}", server.script, server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_requests_of_one_client_share_one_connection(keepalive_server, monkeypatch):
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    url, script, server = keepalive_server([(200, {"ok": True})])
+    client = make_client(url)
+    for path in ("status/basics", "certificates", "certificate-requests", "keys", "network/ip-addresses"):
+        assert client.get(path) == {"ok": True}
+    client.put("certificates/c1/ip-addresses", {"ip_addresses": []})
+    assert client.requests_made == 6 and client.connections_made == 1
+    assert script.methods() == ["GET"] * 5 + ["PUT"]
+    assert len(set(server.ports)) == 1
+    client.close()
+    client.get("keys")
+    assert client.connections_made == 2 and len(set(server.ports)) == 2
+
+
+def test_a_post_goes_on_a_new_connection(keepalive_server, monkeypatch):
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    url, script, server = keepalive_server([(200, {"ok": True})])
+    client = make_client(url)
+    client.get("keys")
+    client.post("keys", {"name": "a"})
+    client.get("keys")
+    assert script.methods() == ["GET", "POST", "GET"]
+    first, post, after = server.ports
+    assert post != first and after == post, "the POST opens its own connection, later requests keep it"
+
+
+def test_a_connection_the_appliance_closed_is_opened_again_without_a_retry_delay(keepalive_server, sleeps, monkeypatch):
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    url, script, server = keepalive_server([(200, {"n": 1})])
+    client = make_client(url)
+    assert client.get("keys") == {"n": 1}
+    first_port = server.ports[0]
+    # The appliance drops the idle connection (a restart, an idle timeout): the next GET is sent again at once.
+    client._connection.sock.shutdown(socket.SHUT_RDWR)  # pylint: disable=protected-access
+    assert client.get("keys") == {"n": 1}
+    assert client.connections_made == 2 and sleeps == []
+    assert script.methods() == ["GET", "GET"] and server.ports[1] != first_port
+
+
+def test_a_proxy_from_the_environment_is_used_for_the_appliance(scripted_server, monkeypatch):
+    # The scripted server stands in for the proxy: a request through a proxy names the whole URL.
+    proxy_url, script = scripted_server([(200, {"via": "proxy"})])
+    monkeypatch.setenv("http_proxy", proxy_url)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    client = make_client("http://appliance.invalid:8080")
+    assert client.get("keys") == {"via": "proxy"}
+    assert script.requests[0]["path"] == "http://appliance.invalid:8080" + PREFIX + "/keys"
+    assert client.connections_made == 0
+
+
+def test_no_proxy_keeps_the_appliance_direct(keepalive_server, monkeypatch):
+    url, script, server = keepalive_server([(200, {"direct": True})])
+    assert server.ports == []
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    client = make_client(url)
+    assert client.get("keys") == {"direct": True}
+    assert client.connections_made == 1 and script.requests[0]["path"] == PREFIX + "/keys"
+
+
+def test_tls_contexts_are_made_once_per_ca_file(scripted_server, tmp_path):
+    ca_file = tmp_path / "ca.pem"
+    spec = keys.KeySpec.create("ec")
+    key = keys.generate_private_key(spec)
+    root = builder.create_ca_certificate(key, names.SubjectSpec(common_name="Unit Root"))
+    ca_file.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    first = make_client("https://127.0.0.1:1", ca_path=str(ca_file))
+    second = make_client("https://127.0.0.1:2", ca_path=str(ca_file))
+    assert first._context is second._context  # pylint: disable=protected-access
+    unverified = make_client("https://127.0.0.1:1", validate_certs=False)
+    assert unverified._context is not first._context  # pylint: disable=protected-access
+    assert unverified._context.verify_mode == ssl.CERT_NONE  # pylint: disable=protected-access

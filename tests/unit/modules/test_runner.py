@@ -156,7 +156,13 @@ def test_connection_options_have_env_fallbacks_and_the_token_is_secret():
 
 
 def existing_modules() -> list[str]:
-    return sorted(path.stem for path in MODULES_DIR.glob("appliance_*.py"))
+    """The modules of one appliance (connection options at the top level); the fleet modules have their own tests."""
+    names = sorted(path.stem for path in MODULES_DIR.glob("appliance_*.py"))
+    return [name for name in names if importlib.import_module(module_path(name)).MODULE_SPEC.connection]
+
+
+def module_path(name: str) -> str:
+    return f"ansible_collections.bomgar.pki.plugins.modules.{name}"
 
 
 def module_main(name: str):
@@ -206,9 +212,23 @@ def steps_for(module: str, root_pem: str) -> list[dict]:
             {"args": {"content": [root_pem]}, "check": True},
             {"args": {"content": [root_pem]}},
             {"args": {"content": [root_pem]}},
+            {
+                "args": {"content": [root_pem], "bind": {"ip_addresses": ["127.0.0.2"]}},
+                "expect": (False, True),
+                "same_msg": True,
+                "msg_contains": ["bind needs a server certificate"],
+            },
         ],
         "appliance_ip_binding": [
             {"args": {"certificate": "Factory Default", "ip_addresses": ["127.0.0.2"], "verify_served": False}},
+        ],
+        "appliance_certificate": [
+            {
+                "args": {"certificates": ["Factory Default"], "state": "absent"},
+                "expect": (False, True),
+                "msg_contains": ["is a friendly name", "Nothing was deleted."],
+            },
+            {"args": {"certificates": [":".join(["ab"] * 32)], "state": "absent"}, "expect": (False, False)},
         ],
         "appliance_certificate_info": [
             {"args": {}},
@@ -319,3 +339,44 @@ def test_plain_module_reports_a_refused_token(live_appliance):
     done = run_module(module_main("appliance_key"), args)
     assert done.exit_code == 1 and "refused the API token" in done.result["msg"]
     assert "not-the-token" not in done.stdout
+
+
+def test_certificate_plan_as_a_plain_module_plans_from_the_environment(live_appliance, monkeypatch):
+    appliance = live_appliance
+    monkeypatch.setenv("BOMGAR_APPLIANCE_URL", appliance.api_url)
+    monkeypatch.setenv("BOMGAR_API_TOKEN", appliance.token)
+    monkeypatch.setenv("BOMGAR_CA_PATH", str(appliance.ca_path))
+    entry = {
+        "host": "appliance",
+        "name": "plain-plan",
+        "subject_alt_name": ["DNS:support.example.com"],
+        "ip_addresses": ["127.0.0.2"],
+    }
+    done = run_module(
+        module_main("certificate_plan"), {"appliances": [entry, {**entry, "host": "other", "ip_addresses": []}]}
+    )
+    assert done.exit_code == 0 and done.result["changed"] is False, done.stdout
+    plan = done.result["appliances"]["appliance"]
+    assert plan["failed"] is False and plan["action"] == "issue" and plan["rebind"] is None
+    assert plan["lines"][0].startswith("Issue: plain-plan ")
+    other = done.result["appliances"]["other"]
+    assert other["failed"] is True and other["msg"].startswith("ip_addresses is empty;")
+    assert done.result["failed_hosts"] == ["other"] and done.result["in_place"] == []
+    assert appliance.token not in done.stdout
+
+
+def test_appliance_status_info_as_a_plain_module_reads_each_entry(live_appliance, monkeypatch):
+    appliance = live_appliance
+    monkeypatch.setenv("BOMGAR_CA_PATH", str(appliance.ca_path))
+    entries = [
+        {"host": "up", "appliance_url": appliance.api_url, "api_token": appliance.token},
+        {"host": "refused", "appliance_url": appliance.api_url, "api_token": "not-the-token"},
+    ]
+    done = run_module(module_main("appliance_status_info"), {"appliances": entries})
+    assert done.exit_code == 0 and done.result["changed"] is False, done.stdout
+    up = done.result["appliances"]["up"]
+    assert up["failed"] is False and up["status"]["ip_addresses"]
+    refused = done.result["appliances"]["refused"]
+    assert refused["failed"] is True and "refused the API token" in refused["msg"]
+    assert done.result["failed_hosts"] == ["refused"]
+    assert appliance.token not in done.stdout and "not-the-token" not in done.stdout

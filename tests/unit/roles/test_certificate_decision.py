@@ -489,3 +489,26 @@ def test_decision_and_filter_import_without_cryptography():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "certificate_decision"
+
+
+def test_a_new_name_already_on_the_appliance_gets_a_number():
+    # A renewal and a re-key within the same second would otherwise share a friendly name (and a key name).
+    info = {
+        "certificates": [{"friendly_name": "support 20260601-120000"}],
+        "requests": [{"friendly_name": "support 20260601-120000-2"}],
+        "keys": [{"name": "support 20260601-120000-3"}],
+    }
+    assert cd.unused_name("support 20260601-120000", info) == "support 20260601-120000-4"
+    assert cd.unused_name("support 20260601-120001", info) == "support 20260601-120001"
+    assert cd.is_named({"friendly_name": "support 20260601-120000-4"}, "support")
+
+
+def test_decide_names_a_rekey_in_the_same_second_apart_from_the_renewal():
+    stamp = cd.stamp_of(cd.parse_time(NOW))
+    taken = f"support {stamp}"
+    renewed = copy.deepcopy(INFO)
+    renewed["certificates"].append({**renewed["certificates"][-1], "friendly_name": taken})
+    spec = {"name": "support", "subject_alt_name": SANS, "rekey": True, "now": NOW, "key_type": "ec"}
+    decision = cd.decide(renewed, spec)
+    assert decision["action"] == "reissue" and decision["new_key"] is True
+    assert decision["friendly_name"] == f"{taken}-2" and decision["key_name"] == f"{taken}-2"

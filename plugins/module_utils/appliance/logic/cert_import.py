@@ -11,6 +11,11 @@ fingerprint (keys): the import is uploaded only when something would be new, and
 check mode predicts exactly that. The chain of the server certificate is built
 over the files plus the appliance's own certificates; a missing issuer is named
 with its AIA caIssuers URL, and can be fetched from there.
+
+With ``bind``, the imported server certificate is then served on IP addresses
+of the appliance and each address is asked over TLS what it serves, as
+appliance_ip_binding does, in the same task: the addresses and the hostnames
+are checked before anything is uploaded.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ import os
 from dataclasses import dataclass, field
 
 from ..resources import certificate_for_diff
-from ..runner import ModuleSpec
+from ..runner import Context, ModuleFailed, ModuleSpec
+from . import ip_binding
 
 try:
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -29,10 +35,10 @@ try:
     from ...pki import aia, chain, formats
     from ...pki.describe import describe_certificate
     from ...pki.fingerprints import certificate_fingerprint, public_key_fingerprint
-    from ...pki.names import subject_from_name
+    from ...pki.names import subject_from_name, uncovered_hostnames
 except ImportError:  # reported through deps.require_cryptography()
     Encoding = aia = chain = formats = describe_certificate = None
-    certificate_fingerprint = public_key_fingerprint = subject_from_name = None
+    certificate_fingerprint = public_key_fingerprint = subject_from_name = uncovered_hostnames = None
 
 ARGUMENT_SPEC = {
     "src": {"type": "list", "elements": "path"},
@@ -41,6 +47,17 @@ ARGUMENT_SPEC = {
     "friendly_name": {"type": "str"},
     "fetch_chain": {"type": "bool", "default": False},
     "require_complete_chain": {"type": "bool", "default": False},
+    "bind": {
+        "type": "dict",
+        "options": {
+            "ip_addresses": {"type": "list", "elements": "str", "required": True},
+            "hostnames": {"type": "list", "elements": "str", "default": []},
+            "state": {"type": "str", "choices": ["present", "exact"], "default": "exact"},
+            "verify_served": {"type": "bool", "default": True},
+            "site_port": {"type": "int"},
+            "verify_timeout": {"type": "float", "default": 10},
+        },
+    },
 }
 
 MAX_INPUT_BYTES = 1024 * 1024
@@ -534,6 +551,8 @@ def run(ctx) -> dict:
         ctx.warn(message)
 
     leaf_fingerprint = report.fingerprints()[0] if report is not None else None
+    if ctx.params.get("bind"):
+        check_binding(ctx, job, leaf_fingerprint)
     public_keys = {fp: public_key_fingerprint(cert.public_key()) for fp, cert in job.certificates.items()}
     prediction = predict_import(public_keys, job.keys, job.appliance_certificates, job.appliance_keys)
     _warn_unrenamed(ctx, job, leaf_fingerprint)
@@ -578,7 +597,115 @@ def run(ctx) -> dict:
         "before": {"certificates": before},
         "after": {"certificates": [diff_entry(after_entries[fp]) for fp in relevant if fp in after_entries]},
     }
+    if ctx.params.get("bind"):
+        bind_imported(ctx, job, result, leaf_fingerprint)
     return result
+
+
+# --- bind: serve the imported certificate ------------------------------------------------------
+
+
+def check_binding(ctx, job, leaf_fingerprint: str | None) -> None:
+    """Refuse, before anything is uploaded, a binding that cannot work: no server certificate with its key in the
+    files or on the appliance, addresses that are not IP addresses of the appliance, hostnames it does not cover."""
+    bind = ctx.params["bind"]
+    leaf = job.certificates.get(leaf_fingerprint) if leaf_fingerprint else None
+    if leaf is None:
+        ctx.fail(
+            "bind needs a server certificate in the files, and they hold none. Give the server certificate (with its "
+            "key, or a key already on the appliance), or import without bind."
+        )
+    wanted, invalid = ip_binding.normalize_addresses(bind["ip_addresses"])
+    if invalid:
+        ctx.fail(
+            f"bind.ip_addresses {', '.join(repr(entry) for entry in invalid)} is not an IP address. Give addresses of "
+            "the appliance, not hostnames; name the hostnames in bind.hostnames. Nothing was uploaded."
+        )
+    known = {entry.get("address") for entry in job.client.get("network/ip-addresses") or []}
+    unknown = [address for address in wanted if address not in known]
+    if unknown:
+        ctx.fail(
+            f"The appliance has no IP address {', '.join(unknown)} (it has {', '.join(sorted(known)) or 'none'}). "
+            "Correct bind.ip_addresses, or add the address to the appliance first. Nothing was uploaded.",
+            unknown=unknown,
+        )
+    leaf_key = public_key_fingerprint(leaf.public_key())
+    on_appliance = job.appliance_certificate(leaf_fingerprint) or {}
+    if not (
+        leaf_key in job.keys
+        or on_appliance.get("private_key_available")
+        or any(key.get("public_key_fingerprint") == leaf_key for key in job.appliance_keys)
+    ):
+        ctx.fail(
+            "bind needs the private key of the server certificate, and it is neither in the files nor on the "
+            "appliance, so the certificate could not serve any address. Import it with its key (a passphrase-"
+            "protected PKCS#12, or the key file beside it), or import without bind. Nothing was uploaded."
+        )
+    sans = describe_certificate(leaf).get("subject_alt_name") or []
+    missing = uncovered_hostnames(list(bind["hostnames"]), sans) if bind["hostnames"] else []
+    if missing:
+        ctx.fail(
+            f"The server certificate does not cover bind.hostnames {', '.join(missing)}: its subject alternative "
+            f"names are {', '.join(sans) or 'none'} (a wildcard covers exactly one label). Import a certificate "
+            "that covers them, or correct bind.hostnames. Nothing was uploaded.",
+            uncovered=missing,
+        )
+
+
+def bind_imported(ctx, job, result: dict, leaf_fingerprint: str) -> None:
+    """Serve the imported certificate on ``bind.ip_addresses`` and check what each serves; ``result`` gets
+    ``binding`` (appliance_ip_binding's result), ``bindings`` and the binding's part of the diff.
+
+    In check mode, a certificate that is not on the appliance yet cannot be bound: ``binding`` is then
+    ``{skipped: true}``. A failed binding or check fails the task with what the addresses served before and after
+    (``bindings``), so that the caller can serve again what was served before.
+    """
+    bind = ctx.params["bind"]
+    if ctx.check_mode and not job.appliance_certificate(leaf_fingerprint):
+        result["binding"] = {
+            "skipped": True,
+            "changed": True,
+            "skip_reason": "check mode: the certificate is not on the appliance yet, so its binding is predicted only",
+        }
+        result["bindings"] = {}
+        return
+    params = {
+        "certificate": leaf_fingerprint,
+        "ip_addresses": list(bind["ip_addresses"]),
+        "state": bind["state"],
+        "hostnames": list(bind["hostnames"]),
+        "allow_uncovered": False,
+        "verify_served": bind["verify_served"],
+        "site_port": bind.get("site_port"),
+        "verify_timeout": bind["verify_timeout"],
+    }
+    sub = Context(params, check_mode=ctx.check_mode, diff_mode=ctx.diff_mode, resolve_path=ctx.resolve_path)
+    sub.use_client(job.client)
+    try:
+        binding = ip_binding.run(sub)
+    except ModuleFailed as exc:
+        for warning in sub.warnings:
+            ctx.warn(warning)
+        raise ModuleFailed(
+            exc.msg,
+            **{
+                key: value
+                for key, value in result.items()
+                if key in ("certificate", "imported", "unchanged", "chain", "chain_status")
+            },
+            changed=result["changed"] or bool(exc.extra.get("changed")),
+            binding=exc.extra,
+            bindings=exc.extra.get("bindings", {}),
+        ) from None
+    for warning in sub.warnings:
+        ctx.warn(warning)
+    binding_diff = binding.pop("diff", {"before": {}, "after": {}})
+    result["binding"] = binding
+    result["bindings"] = binding.get("bindings", {})
+    result["changed"] = result["changed"] or binding["changed"]
+    result["certificate"] = binding.get("certificate") or result["certificate"]
+    result["diff"]["before"]["bindings"] = binding_diff["before"]
+    result["diff"]["after"]["bindings"] = binding_diff["after"]
 
 
 def _warn_unrenamed(ctx, job: _Run, leaf_fingerprint: str | None) -> None:

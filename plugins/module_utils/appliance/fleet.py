@@ -1,0 +1,96 @@
+# Copyright (c) 2026 bomgar.pki contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Many appliances in one task: the connection of each, and a thread pool that reads them side by side.
+
+A module that works on a whole fleet at once (run once for a play) takes one
+entry per appliance, each with its own connection options; the environment
+variables of the connection options fill what an entry leaves out. Each
+appliance's failure is kept in its own entry, so that one unreachable
+appliance does not stop the others.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from .client import ApplianceError
+from .runner import CONNECTION_ARGUMENT_SPEC, Context, ModuleFailed
+
+try:
+    from ..pki.errors import PKIError
+except ImportError:  # the core imports cleanly without cryptography; reported by deps.require_cryptography()
+    PKIError = ()
+
+DEFAULT_WORKERS = 16
+ENV_FALLBACKS = {
+    "appliance_url": "BOMGAR_APPLIANCE_URL",
+    "api_token": "BOMGAR_API_TOKEN",
+    "ca_path": "BOMGAR_CA_PATH",
+}
+
+# The options of one appliance's connection, in an entry of ``appliances``.
+ENTRY_CONNECTION_OPTIONS = {
+    "host": {"type": "str", "required": True},
+    "appliance_url": {"type": "str"},
+    "api_token": {"type": "str", "no_log": True},
+    "ca_path": {"type": "path"},
+    "validate_certs": {"type": "bool", "default": True},
+    "timeout": {"type": "float", "default": 30},
+}
+
+
+def connection_params(values: dict) -> dict:
+    """The connection options of one entry, the environment variables filling what is not given."""
+    params = {name: values.get(name) for name in CONNECTION_ARGUMENT_SPEC}
+    for name, variable in ENV_FALLBACKS.items():
+        if params.get(name) in (None, ""):
+            params[name] = os.environ.get(variable)
+    missing = [name for name in ("appliance_url", "api_token") if not params.get(name)]
+    if missing:
+        raise ModuleFailed(
+            f"No {' and no '.join(missing)} for appliance {values['host']}. Set bomgar_appliance_url and "
+            "bomgar_api_token in the inventory (or BOMGAR_APPLIANCE_URL and BOMGAR_API_TOKEN)."
+        )
+    return params
+
+
+def check_entries(ctx, entries: list, workers: int) -> None:
+    """Refuse a host named twice, and a pool of no threads."""
+    hosts = [entry["host"] for entry in entries]
+    duplicates = sorted({host for host in hosts if hosts.count(host) > 1})
+    if duplicates:
+        ctx.fail(f"appliances names {', '.join(duplicates)} more than once; give each host one entry.")
+    if workers < 1:
+        ctx.fail(f"workers is {workers}; give 1 or more.")
+
+
+def failure(exc) -> dict:
+    """An entry's failure as ``{failed, msg}``, for the failures a module foresees; None for anything else."""
+    if isinstance(exc, ModuleFailed):
+        return {"failed": True, "msg": exc.msg}
+    if isinstance(exc, ApplianceError):
+        return {"failed": True, "msg": exc.message}
+    if PKIError and isinstance(exc, PKIError):
+        return {"failed": True, "msg": str(exc)}
+    return None
+
+
+def appliance_context(ctx, values: dict, params: dict) -> Context:
+    """A context for one appliance: its connection plus ``params``, with the task's check mode and paths."""
+    return Context(
+        {**connection_params(values), **params},
+        check_mode=ctx.check_mode,
+        diff_mode=ctx.diff_mode,
+        resolve_path=ctx.resolve_path,
+    )
+
+
+def for_each(entries: list, work, workers: int) -> dict:
+    """``{host: work(entry)}`` in the order of ``entries``, ``workers`` appliances at a time."""
+    if not entries:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(entries)))) as pool:
+        done = list(pool.map(work, entries))
+    return dict(zip([entry["host"] for entry in entries], done, strict=True))

@@ -1,0 +1,224 @@
+# Copyright (c) 2026 bomgar.pki contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""certificate_plan: read every appliance of a play once, and plan its certificate; read-only.
+
+One task for a whole fleet: the appliances are read side by side on a thread
+pool (their API, and what each address of a certificate that stays serves over
+TLS), and each gets the plan of the bomgar.pki.certificate role: the checks of
+its variables, the decision with its reasons, what the later steps need, the
+plan as text, and for an appliance with nothing to do the role's result. One
+appliance's failure is reported in its own entry and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from ...certificate_plan import (
+    binding_drift,
+    build_plan,
+    check_variables,
+    hostnames_of,
+    kept_result,
+    plan_lines,
+    served_matches,
+)
+from ..fleet import (
+    DEFAULT_WORKERS,
+    ENTRY_CONNECTION_OPTIONS,
+    appliance_context,
+    check_entries,
+    failure,
+    for_each,
+)
+from ..runner import Context, ModuleFailed, ModuleSpec
+from ..tls_probe import ProbeError, served_fingerprints
+from . import certificate_info, local_ca_sign
+
+PROBE_TIMEOUT = 10.0
+
+APPLIANCE_OPTIONS = {
+    # The connection, per appliance; the environment variables of the connection options are the fallback.
+    **ENTRY_CONNECTION_OPTIONS,
+    # The certificate, as the bomgar.pki.certificate role's variables without their prefix.
+    "name": {"type": "str", "required": True},
+    "subject": {"type": "dict", "default": {}},
+    "subject_alt_name": {"type": "list", "elements": "str", "default": []},
+    "key_type": {"type": "str", "choices": ["rsa", "ec"], "default": "rsa"},
+    "key_size": {"type": "int", "default": 2048},
+    "key_curve": {"type": "str", "default": "P-256", "no_log": False},
+    "provider": {"type": "str", "choices": ["self_signed", "local_ca", "manual"], "default": "self_signed"},
+    "days": {"type": "int", "default": 397},
+    "local_ca_cert": {"type": "str"},
+    "local_ca_key": {"type": "str", "no_log": False},
+    "local_ca_key_passphrase": {"type": "str", "no_log": True},
+    "local_ca_create": {"type": "bool", "default": False},
+    "local_ca_common_name": {"type": "str"},
+    "manual_request_dir": {"type": "str"},
+    "manual_drop_dir": {"type": "str"},
+    "ip_addresses": {"type": "list", "elements": "str", "default": []},
+    "hostnames": {"type": "list", "elements": "str"},
+    "site_port": {"type": "int"},
+    "renew_before_days": {"type": "int"},
+    "renew_before_percent": {"type": "float"},
+    "rekey": {"type": "bool", "default": False},
+    "force": {"type": "bool", "default": False},
+    "keep_previous": {"type": "int", "default": 1},
+    "support_bundle_dir": {"type": "str"},
+    "now": {"type": "str"},
+}
+
+ARGUMENT_SPEC = {
+    "appliances": {"type": "list", "elements": "dict", "required": True, "options": APPLIANCE_OPTIONS},
+    "variable_prefix": {"type": "str", "default": ""},
+    "workers": {"type": "int", "default": DEFAULT_WORKERS},
+}
+
+
+class _LocalCAs:
+    """The local CAs the appliances name, each read once (its root fingerprint), errors included."""
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+        self._seen = {}
+
+    def root_of(self, values: dict) -> str | None:
+        """The root fingerprint of the appliance's local CA; None when it is created later (check mode)."""
+        key = (
+            values.get("local_ca_cert"),
+            values.get("local_ca_key"),
+            values.get("local_ca_key_passphrase"),
+            bool(values.get("local_ca_create")),
+            values.get("local_ca_common_name"),
+        )
+        if key not in self._seen:
+            self._seen[key] = self._read(values)
+        outcome = self._seen[key]
+        if outcome.get("failed"):
+            raise ModuleFailed(outcome["msg"])
+        return outcome.get("root_fingerprint")
+
+    def _read(self, values: dict) -> dict:
+        params = {
+            "ca_cert": values["local_ca_cert"],
+            "ca_key": values["local_ca_key"],
+            "ca_key_passphrase": values.get("local_ca_key_passphrase"),
+            "ca_common_name": values.get("local_ca_common_name"),
+            "create": bool(values.get("local_ca_create")),
+            "csr": None,
+            "chain": None,
+            "days": local_ca_sign.ARGUMENT_SPEC["days"]["default"],
+        }
+        ctx = Context(params, check_mode=True, resolve_path=self._ctx.resolve_path)
+        try:
+            return local_ca_sign.run(ctx)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            refused = failure(exc)
+            if refused is None:
+                raise
+            return refused
+
+
+def read_appliance(task_ctx, values: dict) -> tuple:
+    """``(info, context)``: what appliance_certificate_info returns for the whole appliance."""
+    params = {
+        "certificates": None,
+        "gather": list(certificate_info.GATHER_CHOICES),
+        "renew_before_days": values.get("renew_before_days"),
+        "renew_before_percent": values.get("renew_before_percent"),
+        "served": False,
+        "site_port": values.get("site_port"),
+    }
+    ctx = appliance_context(task_ctx, values, params)
+    return certificate_info.run(ctx), ctx
+
+
+def served_drift(current: dict, addresses: list, port: int, hostnames: list) -> str | None:
+    """Why an address does not serve ``current`` with its chain over TLS, or None when all do."""
+    server_hostname = hostnames[0] if hostnames else None
+    for address in addresses:
+        try:
+            served = served_fingerprints(address, port, server_hostname, PROBE_TIMEOUT)
+        except ProbeError as exc:
+            return f"{exc}"
+        if not served_matches(current, served):
+            return f"{address}:{port} serves {', '.join(served) or 'nothing'}, not '{current.get('friendly_name')}'"
+    return None
+
+
+def plan_one(task_ctx, values: dict, prefix: str, local_cas: _LocalCAs) -> dict:
+    """The entry of one appliance: the plan with its text, or ``failed`` with the message."""
+    warnings = []
+    ctx = None
+    try:
+        problems = check_variables(values, prefix)
+        if problems:
+            raise ModuleFailed(" ".join(problems))
+        root = local_cas.root_of(values) if values.get("provider") == "local_ca" else None
+        info, ctx = read_appliance(task_ctx, values)
+        warnings = ctx.warnings
+        plan = build_plan(info, values, root)
+        plan["rebind"] = None
+        plan["hostnames"] = hostnames = hostnames_of(values)
+        if plan["action"] == "none":
+            current = plan["current"]
+            drift = binding_drift(current, info, values["ip_addresses"], hostnames)
+            if drift is None and not task_ctx.check_mode:
+                port = certificate_info.site_port_of(info.get("status"), values.get("site_port"))
+                drift = served_drift(current, values["ip_addresses"], port, hostnames)
+            plan["rebind"] = drift
+            if drift:
+                # The certificate stays, but its addresses are bound to it again: the reasons say both.
+                plan["reasons"] = [reason.replace("nothing to do: ", "", 1) for reason in plan["reasons"]]
+                plan["reasons"].append(f"but {drift}, so its addresses are bound to it again")
+            plan["result"] = kept_result(plan)
+        plan["lines"] = plan_lines(plan, values, task_ctx.check_mode, prefix)
+        plan["failed"] = False
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        plan = failure(exc)
+        if plan is None:
+            raise
+    finally:
+        if ctx is not None:
+            ctx.close()
+    if warnings:
+        plan["warnings"] = list(warnings)
+    return plan
+
+
+def run(ctx) -> dict:
+    """Plan every appliance; never changes anything (a local CA to be created is only predicted)."""
+    from ...pki.deps import require_cryptography
+
+    require_cryptography()
+    params = ctx.params
+    entries = params["appliances"]
+    check_entries(ctx, entries, params["workers"])
+    local_cas = _LocalCAs(ctx)
+    # The local CAs are read before the pool starts, so that each is read once.
+    for values in entries:
+        if values.get("provider") == "local_ca" and values.get("local_ca_cert") and values.get("local_ca_key"):
+            with contextlib.suppress(ModuleFailed):  # reported in the entries of the appliances that use it
+                local_cas.root_of(values)
+
+    def one(values: dict) -> dict:
+        return plan_one(ctx, values, params["variable_prefix"], local_cas)
+
+    appliances = for_each(entries, one, params["workers"])
+    for host, plan in appliances.items():
+        for warning in plan.get("warnings", []):
+            ctx.warn(f"{host}: {warning}")
+    return {
+        "changed": False,
+        "appliances": appliances,
+        "failed_hosts": [host for host, plan in appliances.items() if plan["failed"]],
+        "in_place": [
+            host
+            for host, plan in appliances.items()
+            if not plan["failed"] and plan["action"] == "none" and plan["rebind"] is None
+        ],
+    }
+
+
+MODULE_SPEC = ModuleSpec(argument_spec=ARGUMENT_SPEC, run=run, connection=False)
