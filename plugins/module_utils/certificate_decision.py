@@ -236,8 +236,9 @@ def _normalized_sans(sans) -> list:
     return list(dict.fromkeys(result))
 
 
-def _root_of(cert: dict) -> str | None:
-    """The root fingerprint the certificate chains to, or None when its chain is incomplete."""
+def root_of(cert: dict | None) -> str | None:
+    """The root fingerprint the certificate chains to, or None when its chain is incomplete (or no certificate)."""
+    cert = cert or {}
     chain = cert.get("chain") or []
     if cert.get("chain_status") not in ("complete", "self_signed") or not chain:
         return None
@@ -321,7 +322,7 @@ def trigger_ca_changed(situation: Situation) -> str | None:
     spec = situation.spec
     self_signed = bool(current.get("self_signed"))
     if spec.expected_root:
-        root = _root_of(current)
+        root = root_of(current)
         if root is None:
             return (
                 f"the chain of '{name}' is incomplete on the appliance, so it cannot be shown to end in the expected "

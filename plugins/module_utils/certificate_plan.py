@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 
-from .certificate_decision import ACTION_NONE, decide
+from .appliance.resources import served_chain_matches
+from .certificate_decision import ACTION_NONE, decide, root_of
 
 try:
     from .pki.names import uncovered_hostnames
@@ -241,15 +242,6 @@ def build_plan(info: dict, values: dict, local_ca_root: str | None = None) -> di
 # --- what a certificate that stays needs ----------------------------------------------------------
 
 
-def root_of(cert: dict | None) -> str | None:
-    """The root fingerprint a certificate's complete (or self-signed) chain ends in, else None."""
-    cert = cert or {}
-    chain = cert.get("chain") or []
-    if cert.get("chain_status") in ("complete", "self_signed") and chain:
-        return chain[-1]
-    return None
-
-
 def kept_result(plan: dict) -> dict:
     """``certificate_result`` of a run that keeps the current certificate."""
     current = plan.get("current") or {}
@@ -289,12 +281,7 @@ def binding_drift(current: dict, info: dict, ip_addresses: list, hostnames: list
 
 def served_matches(cert: dict, served: list) -> bool:
     """True when an address serves the certificate with its chain (a complete chain may leave out the root)."""
-    expected = list(cert.get("chain") or [])
-    if not expected or not served:
-        return False
-    if list(served) == expected:
-        return True
-    return cert.get("chain_status") == "complete" and len(expected) > 1 and list(served) == expected[:-1]
+    return served_chain_matches(list(cert.get("chain") or []), served, cert.get("chain_status") == "complete")
 
 
 # --- the plan as text ------------------------------------------------------------------------------

@@ -15,13 +15,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from .client import ApplianceError
-from .runner import CONNECTION_ARGUMENT_SPEC, Context, ModuleFailed
-
-try:
-    from ..pki.errors import PKIError
-except ImportError:  # the core imports cleanly without cryptography; reported by deps.require_cryptography()
-    PKIError = ()
+from .runner import CONNECTION_ARGUMENT_SPEC, Context, ModuleFailed, failure_result
 
 DEFAULT_WORKERS = 16
 ENV_FALLBACKS = {
@@ -66,15 +60,13 @@ def check_entries(ctx, entries: list, workers: int) -> None:
         ctx.fail(f"workers is {workers}; give 1 or more.")
 
 
-def failure(exc) -> dict:
-    """An entry's failure as ``{failed, msg}``, for the failures a module foresees; None for anything else."""
-    if isinstance(exc, ModuleFailed):
-        return {"failed": True, "msg": exc.msg}
-    if isinstance(exc, ApplianceError):
-        return {"failed": True, "msg": exc.message}
-    if PKIError and isinstance(exc, PKIError):
-        return {"failed": True, "msg": str(exc)}
-    return None
+def failure(exc) -> dict | None:
+    """An entry's failure (``failed``, ``msg``, and the error code and details when there are), or None for a
+    failure no module foresees."""
+    result = failure_result(exc)
+    if result is not None:
+        result.pop("changed", None)
+    return result
 
 
 def appliance_context(ctx, values: dict, params: dict) -> Context:

@@ -62,3 +62,12 @@ def certificate_for_diff(cert: dict | None) -> dict:
     if not cert:
         return {}
     return {name: cert.get(name) for name in CERTIFICATE_DIFF_FIELDS if name in cert}
+
+
+def served_chain_matches(expected: list, served: list, root_may_be_absent: bool) -> bool:
+    """True when the served chain (leaf first) is the expected one; the root may be left out when it ends one."""
+    if not expected or not served:
+        return False
+    if list(served) == list(expected):
+        return True
+    return root_may_be_absent and len(expected) > 1 and list(served) == list(expected[:-1])

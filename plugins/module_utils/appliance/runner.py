@@ -128,23 +128,32 @@ class Context:
             self._client.close()
 
 
+def failure_result(exc: Exception) -> dict | None:
+    """The result of a foreseen failure (``failed: true``, the message, the error code and details), or None."""
+    if isinstance(exc, ModuleFailed):
+        return {"failed": True, "msg": exc.msg, "changed": False, **exc.extra}
+    if isinstance(exc, ApplianceError):
+        result = {"failed": True, "msg": exc.message, "changed": False}
+        if exc.error:
+            result["error"] = exc.error
+    elif PKIError and isinstance(exc, PKIError):
+        result = {"failed": True, "msg": str(exc), "changed": False, "error": exc.code}
+    else:
+        return None
+    if exc.details:
+        result["details"] = exc.details
+    return result
+
+
 def run_logic(spec: ModuleSpec, ctx: Context) -> dict:
     """Run the logic and return an Ansible result dict; every foreseen failure becomes ``failed: true``."""
     try:
         result = dict(spec.run(ctx) or {})
         result.setdefault("changed", False)
-    except ModuleFailed as exc:
-        result = {"failed": True, "msg": exc.msg, "changed": False, **exc.extra}
-    except ApplianceError as exc:
-        result = {"failed": True, "msg": exc.message, "changed": False}
-        if exc.error:
-            result["error"] = exc.error
-        if exc.details:
-            result["details"] = exc.details
-    except PKIError as exc:
-        result = {"failed": True, "msg": str(exc), "changed": False, "error": exc.code}
-        if exc.details:
-            result["details"] = exc.details
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        result = failure_result(exc)
+        if result is None:
+            raise
     if ctx.warnings:
         result["warnings"] = list(ctx.warnings)
     return result

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ..resources import describe_choices, find_certificate
+from ..resources import describe_choices, find_certificate, served_chain_matches
 from ..runner import ModuleSpec
 from ..tls_probe import ProbeError, served_fingerprints
 
@@ -95,15 +95,6 @@ def predicted_served(served: dict, certificate_id: str, factory_default_id: str 
     for address in plan["delete"]:
         after[address] = factory_default_id
     return after
-
-
-def served_chain_matches(expected: list, served: list, root_may_be_absent: bool) -> bool:
-    """True when the served chain (leaf first) is the expected one; the root may be left out when it ends one."""
-    if not expected or not served:
-        return False
-    if list(served) == list(expected):
-        return True
-    return root_may_be_absent and len(expected) > 1 and list(served) == list(expected[:-1])
 
 
 def binding_view(cert: dict | None) -> dict:
