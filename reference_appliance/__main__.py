@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from .core import errors as pki_errors
-from .core import formats, names
+from .core import formats, hostnames
 from .errors import ApplianceError
 from .fleet import MAX_FLEET_SIZE, Fleet, fleet_configs, write_inventory
 from .rules_network import canonical_ip_address
@@ -113,11 +113,11 @@ def _check_port(parser, option: str, value: int, allow_zero: bool) -> None:
 
 
 def _check_hostname(parser, option: str, value: str) -> str:
-    if "*" in value or not names.is_dns_name(value):
+    if "*" in value or not hostnames.is_dns_name(value):
         parser.error(
             f"{option} {value!r} is not a fully qualified hostname: give a DNS name such as appliance.example.com."
         )
-    return names.normalize_dns_name(value)
+    return hostnames.normalize_dns_name(value)
 
 
 def _check_loopback(parser, option: str, value: str) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives import serialization
 
 from . import API_VERSION
-from .core import builder, describe, fingerprints, keys, names
+from .core import builder, describe, fingerprints, hostnames, keys, name_rules, subject_fields
 from .core import errors as pki_errors
 from .errors import ApplianceError, from_pki_error, not_found
 from .rules_catalog import CertificateCatalog
@@ -297,9 +297,9 @@ class Appliance:
                 {"field": "subject_alt_name"},
             )
         try:
-            spec = names.SubjectSpec.from_dict(subject)
-            entries = names.parse_sans(subject_alt_name)
-            warnings = names.validate_request(spec, entries)
+            spec = subject_fields.SubjectSpec.from_dict(subject)
+            entries = hostnames.parse_sans(subject_alt_name)
+            warnings = name_rules.validate_request(spec, entries)
         except pki_errors.PKIError as exc:
             raise from_pki_error(exc) from None
         return spec, entries, warnings
@@ -593,8 +593,8 @@ class Appliance:
 def _factory_default_certificate(private_key, hostname: str):
     """A self-signed certificate for ``hostname``; a plain label when the hostname is not a DNS name."""
     attempts = [
-        (names.SubjectSpec(common_name=hostname, organization_name=FACTORY_DEFAULT_NAME), [f"DNS:{hostname}"]),
-        (names.SubjectSpec(common_name=FACTORY_DEFAULT_NAME), []),
+        (subject_fields.SubjectSpec(common_name=hostname, organization_name=FACTORY_DEFAULT_NAME), [f"DNS:{hostname}"]),
+        (subject_fields.SubjectSpec(common_name=FACTORY_DEFAULT_NAME), []),
     ]
     for subject, sans in attempts[:-1]:
         try:

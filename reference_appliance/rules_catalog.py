@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from cryptography import x509
 
-from .core import chain, describe
+from .core import chain, chain_facts, describe
 
 _DESCRIPTION_FIELDS = (
     "sha256_fingerprint",
@@ -120,6 +120,6 @@ class CertificateCatalog:
 
 def role_of(cert, hostnames=()) -> str:
     """The role of a certificate by the procedure's rules; a CA certificate is never a server certificate."""
-    if chain.is_ca(cert):
-        return chain.ROLE_ROOT if chain.is_self_signed(cert) else chain.ROLE_INTERMEDIATE
-    return chain.classify(cert, hostnames)
+    if chain_facts.is_ca(cert):
+        return chain_facts.ROLE_ROOT if chain_facts.is_self_signed(cert) else chain_facts.ROLE_INTERMEDIATE
+    return chain_facts.classify(cert, hostnames)

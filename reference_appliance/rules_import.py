@@ -21,7 +21,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
-from .core import chain, describe, fingerprints, formats, keys, names
+from .core import chain, describe, fingerprints, formats, hostnames, keys
 from .core import errors as pki_errors
 from .errors import ApplianceError, from_pki_error
 from .rules_catalog import role_of
@@ -192,7 +192,7 @@ def _default_name(cert, role: str) -> str:
     if common_names and str(common_names[0]).strip():
         return str(common_names[0])
     if role == "server":
-        entries = names.sans_from_certificate(cert)
+        entries = hostnames.sans_from_certificate(cert)
         if entries:
             return entries[0].value
     return cert.subject.rfc4514_string() or fingerprints.certificate_fingerprint(cert)[:23]

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .core import builder, names
+from .core import builder, subject_fields
 
 TOKEN_ENV = "BOMGAR_APPLIANCE_TOKEN"
 MIN_TOKEN_LENGTH = 8
@@ -171,7 +171,7 @@ def load_or_create_api_ca(directory: Path) -> ApiCA:
         if cert.not_valid_after_utc > builder.utcnow() + datetime.timedelta(days=API_CERT_RENEW_DAYS):
             return ApiCA(cert, key, ca_path)
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = names.SubjectSpec(
+    subject = subject_fields.SubjectSpec(
         common_name="Bomgar reference appliance API CA", organization_name="bomgar.pki reference appliance"
     )
     cert = builder.create_ca_certificate(key, subject, days=CA_DAYS, path_length=0)

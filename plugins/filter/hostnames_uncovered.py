@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Filter bomgar.pki.hostnames_uncovered: the hostnames a certificate's subject alternative names do not cover.
 
-The coverage rules are the PKI core's (``names.uncovered_hostnames``): the ones TLS
+The coverage rules are the PKI core's (``hostnames.uncovered_hostnames``): the ones TLS
 clients follow (RFC 6125 / RFC 9525), where a wildcard covers exactly one label.
 Documentation: ``hostnames_uncovered.yml`` beside this file.
 """
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.errors import PKIError
-from ansible_collections.bomgar.pki.plugins.module_utils.pki.names import uncovered_hostnames
+from ansible_collections.bomgar.pki.plugins.module_utils.pki.hostnames import uncovered_hostnames
 
 
 def _as_list(value, what: str) -> list:

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 
 from .pki.errors import PKIError, SpecError
 from .pki.fingerprints import normalize_fingerprint
+from .pki.hostnames import parse_san, parse_sans
 from .pki.keys import KeySpec
-from .pki.names import SubjectSpec, parse_san, parse_sans
-from .pki.renewal import check_renewal_options, renewal_decision
+from .pki.renewal import check_renewal_options, parse_time, renewal_decision
+from .pki.subject_fields import SubjectSpec
+from .procedure_rules import root_fingerprint
 
 ACTION_NONE = "none"
 ACTION_ISSUE = "issue"
@@ -86,23 +88,6 @@ class Situation:
 
 
 # --- parsing --------------------------------------------------------------------------
-
-
-def parse_time(text) -> datetime.datetime:
-    """An ISO 8601 time (``Z`` or an offset; naive counts as UTC) as an aware datetime."""
-    if isinstance(text, datetime.datetime):
-        moment = text
-    else:
-        value = str(text).strip()
-        if value.endswith("Z"):
-            value = value[:-1] + "+00:00"
-        try:
-            moment = datetime.datetime.fromisoformat(value)
-        except ValueError:
-            raise DecisionError(
-                f"'{text}' is not an ISO 8601 time.", hint="Write it like 2026-11-29T09:50:13Z."
-            ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def _as_bool(value, option: str) -> bool:
@@ -236,15 +221,6 @@ def _normalized_sans(sans) -> list:
     return list(dict.fromkeys(result))
 
 
-def root_of(cert: dict | None) -> str | None:
-    """The root fingerprint the certificate chains to, or None when its chain is incomplete (or no certificate)."""
-    cert = cert or {}
-    chain = cert.get("chain") or []
-    if cert.get("chain_status") not in ("complete", "self_signed") or not chain:
-        return None
-    return chain[-1]
-
-
 # --- triggers, in order -------------------------------------------------------------------
 
 
@@ -322,7 +298,7 @@ def trigger_ca_changed(situation: Situation) -> str | None:
     spec = situation.spec
     self_signed = bool(current.get("self_signed"))
     if spec.expected_root:
-        root = root_of(current)
+        root = root_fingerprint(current)
         if root is None:
             return (
                 f"the chain of '{name}' is incomplete on the appliance, so it cannot be shown to end in the expected "

@@ -33,6 +33,10 @@ options:
   src:
     description:
       - Files on the controller to import, in any of the formats above, in any order.
+      - A folder stands for the regular files directly in it (in name order, hidden files left out), such as the
+        folder where the CA's answer is dropped. A file of a folder that holds no certificate or key in a known
+        format (or needs another passphrase) is left out with a warning and listed in RV(left_out); a file named
+        on its own must load.
       - A relative path is looked up in the C(files/) folder of the role and of the play, as M(ansible.builtin.copy)
         does.
       - At least one of O(src) and O(content) is required; both may be given.
@@ -55,6 +59,16 @@ options:
       - Friendly name of a server certificate imported for the first time.
       - Without it the appliance names a certificate after the pending certificate request made with its key, else
         after its common name or first alternative name.
+    type: str
+  for_public_key:
+    description:
+      - Import the answer of a CA to the request with this public key (the SHA-256 public key fingerprint that
+        M(bomgar.pki.appliance_csr) returns as C(request.public_key_fingerprint)).
+      - Of the files that hold a server certificate, only the one with the newest certificate for this key is
+        imported, with every file that holds only CA certificates (intermediates, roots); files with another key's
+        certificate are left out and listed in RV(left_out).
+      - When no file holds a certificate for this key, nothing is imported, the task does not fail and RV(waiting)
+        is V(true): the CA has not answered yet. A O(src) that does not exist yet is then empty.
     type: str
   fetch_chain:
     description:
@@ -180,6 +194,36 @@ certificate:
     chain_status: complete
     chain: ["3b:1f:...", "9a:02:...", "c4:77:..."]
     ip_addresses: []
+root_fingerprint:
+  description:
+    - SHA-256 fingerprint of the root the server certificate chains to (itself, when self-signed); V(null) when its
+      chain is incomplete or there is no server certificate.
+  returned: always
+  type: str
+  sample: "c4:77:..."
+software_update_required:
+  description:
+    - V(true) when the appliance software does not trust that root (it is not among the C(trusted_root_fingerprints)
+      of Status > Basics, or it is not known), so the vendor must build new software; V(null) without a server
+      certificate.
+  returned: always
+  type: bool
+  sample: false
+waiting:
+  description:
+    - With O(for_public_key), V(true) when no file holds a certificate for that key yet (nothing was imported).
+  returned: when O(for_public_key) is given
+  type: bool
+  sample: false
+left_out:
+  description: The files that were not imported, each with the reason (a file of a folder that did not load, or
+    with O(for_public_key) a file with another key's certificate).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - source: drop/README.txt
+      reason: "no certificate or private key in a known format"
 imported:
   description: SHA-256 fingerprints of the certificates the import adds, or to which it attaches their private key.
   returned: always

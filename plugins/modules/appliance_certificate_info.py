@@ -186,6 +186,20 @@ certificates:
       returned: always
       type: str
       sample: "2027-07-30T06:31:49Z"
+    root_fingerprint:
+      description:
+        - SHA-256 fingerprint of the root the certificate chains to (itself, when self-signed); V(null) when its
+          chain is incomplete.
+      returned: always
+      type: str
+      sample: "c4:77:..."
+    software_update_required:
+      description:
+        - V(true) when the appliance software does not trust that root (or it is not known), so that the vendor
+          must build new software before clients trust the certificate.
+      returned: always
+      type: bool
+      sample: false
 requests:
   description: The certificate requests as the appliance's API returns them, with their PEM and status.
   returned: when O(gather) contains V(requests)

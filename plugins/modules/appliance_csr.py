@@ -265,6 +265,20 @@ request:
       returned: when the request exists
       type: str
       sample: "2026-11-29T09:50:13Z"
+root_fingerprint:
+  description:
+    - For a self-signed certificate, its own SHA-256 fingerprint: it is its own root. V(null) in check mode for a
+      certificate that would be created.
+  returned: when O(self_signed=true) and O(state=present)
+  type: str
+  sample: "3b:1f:0c:9e:7a:21:..."
+software_update_required:
+  description:
+    - For a self-signed certificate, V(true) unless the appliance software already trusts it (Status > Basics lists
+      its fingerprint among C(trusted_root_fingerprints)); the vendor then must build new software.
+  returned: when O(self_signed=true) and O(state=present)
+  type: bool
+  sample: true
 certificate:
   description:
     - The self-signed certificate as the appliance returns it (fingerprint, subject, issuer, alternative names,

@@ -84,7 +84,7 @@ options:
         description: Subject alternative names, V(DNS:...) or V(IP:...); the first one is the site hostname.
         type: list
         elements: str
-        default: []
+        required: true
       key_type:
         description: Type of the certificate's key.
         type: str
@@ -93,10 +93,12 @@ options:
       key_size:
         description: Size of an RSA key.
         type: int
+        choices: [2048, 3072, 4096]
         default: 2048
       key_curve:
         description: Curve of an EC key.
         type: str
+        choices: [P-256, P-384]
         default: P-256
       provider:
         description: Who signs a new certificate.
@@ -109,10 +111,10 @@ options:
         default: 397
       local_ca_cert:
         description: Certificate file of the local CA on the controller (O(appliances[].provider=local_ca)).
-        type: str
+        type: path
       local_ca_key:
         description: Key file of the local CA on the controller.
-        type: str
+        type: path
       local_ca_key_passphrase:
         description: Passphrase of O(appliances[].local_ca_key). Never logged or returned.
         type: str
@@ -125,15 +127,16 @@ options:
         type: str
       manual_request_dir:
         description: Where the manual provider writes the request for the CA.
-        type: str
+        type: path
       manual_drop_dir:
         description: Where the manual provider finds the signed certificate and the CA's files.
-        type: str
+        type: path
       ip_addresses:
-        description: The appliance's IP addresses that serve the certificate.
+        description:
+          - The appliance's IP addresses that serve the certificate; the plan fails naming the variable when none
+            are given.
         type: list
         elements: str
-        default: []
       hostnames:
         description:
           - Names TLS clients use; the first is sent as the server name when an address is checked.
@@ -165,7 +168,7 @@ options:
         default: 1
       support_bundle_dir:
         description: Where the role writes a support bundle for the vendor (for the plan's text).
-        type: str
+        type: path
       now:
         description: The time to decide at (ISO 8601); defaults to now.
         type: str

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 
-from reference_appliance.core import builder, fingerprints, keys, names
+from reference_appliance.core import builder, fingerprints, keys, subject_fields
 
 
 @dataclass
@@ -51,10 +51,12 @@ def _ec_key():
 def make_ca_set(label: str = "Example") -> CASet:
     """A root ``<label> Root CA`` and an intermediate ``<label> Issuing CA``."""
     root_key, intermediate_key = _ec_key(), _ec_key()
-    root = builder.create_ca_certificate(root_key, names.SubjectSpec(common_name=f"{label} Root CA"), days=3650)
+    root = builder.create_ca_certificate(
+        root_key, subject_fields.SubjectSpec(common_name=f"{label} Root CA"), days=3650
+    )
     intermediate = builder.create_ca_certificate(
         intermediate_key,
-        names.SubjectSpec(common_name=f"{label} Issuing CA"),
+        subject_fields.SubjectSpec(common_name=f"{label} Issuing CA"),
         days=1825,
         issuer_cert=root,
         issuer_key=root_key,
@@ -66,7 +68,7 @@ def make_ca_set(label: str = "Example") -> CASet:
 def make_server_certificate(cas: CASet, hostnames: list[str], label: str = "Support site") -> ServerCertificate:
     """A server certificate for ``hostnames`` (DNS SANs), signed by the intermediate of ``cas``."""
     key = _ec_key()
-    csr = builder.build_csr(key, names.SubjectSpec(common_name=label), [f"DNS:{name}" for name in hostnames])
+    csr = builder.build_csr(key, subject_fields.SubjectSpec(common_name=label), [f"DNS:{name}" for name in hostnames])
     cert = builder.sign_csr(csr, cas.intermediate, cas.intermediate_key, days=365)
     return ServerCertificate(cert, key, cas)
 

@@ -27,7 +27,7 @@ sys.path[:0] = [str(HERE.parents[1]), str(HERE)]
 import service_material as material  # noqa: E402
 
 from reference_appliance.appliance import Appliance, Identity  # noqa: E402
-from reference_appliance.core import builder, names  # noqa: E402
+from reference_appliance.core import builder, subject_fields  # noqa: E402
 from reference_appliance.store import Store  # noqa: E402
 
 ADDRESSES = [f"127.0.0.{number}" for number in range(2, 7)]
@@ -48,7 +48,7 @@ def _bundle(root: material.Issued, run: int, number: int):
     inter_key = material.ec_key()
     inter_cert = builder.create_ca_certificate(
         inter_key,
-        names.SubjectSpec(common_name=f"Crash Run {run} Bundle {number} CA"),
+        subject_fields.SubjectSpec(common_name=f"Crash Run {run} Bundle {number} CA"),
         days=365,
         issuer_cert=root.cert,
         issuer_key=root.key,
@@ -77,7 +77,8 @@ def main(state_dir: str, log_path: str, run: int, seed: int) -> None:
     default_id = next(cert["id"] for cert in appliance.list_certificates() if cert["factory_default"])
     root_key = material.ec_key()
     root = material.Issued(
-        builder.create_ca_certificate(root_key, names.SubjectSpec(common_name=f"Crash Run {run} Root CA")), root_key
+        builder.create_ca_certificate(root_key, subject_fields.SubjectSpec(common_name=f"Crash Run {run} Root CA")),
+        root_key,
     )
     log.line("READY", run)
     number = 0

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
-from reference_appliance.core import builder, fingerprints, keys, names
+from reference_appliance.core import builder, fingerprints, keys, subject_fields
 
 PASSPHRASE = "import-passphrase-1"
 EXPORT_PASSPHRASE = "export-passphrase-2"
@@ -58,11 +58,13 @@ def rsa_key():
 def make_hierarchy(label: str = "Example") -> tuple[Issued, Issued]:
     """(root, intermediate) of a CA named after ``label``."""
     root_key = ec_key()
-    root = builder.create_ca_certificate(root_key, names.SubjectSpec(common_name=f"{label} Root CA", country_name="US"))
+    root = builder.create_ca_certificate(
+        root_key, subject_fields.SubjectSpec(common_name=f"{label} Root CA", country_name="US")
+    )
     inter_key = ec_key()
     inter = builder.create_ca_certificate(
         inter_key,
-        names.SubjectSpec(common_name=f"{label} Issuing CA", country_name="US"),
+        subject_fields.SubjectSpec(common_name=f"{label} Issuing CA", country_name="US"),
         days=1825,
         issuer_cert=root,
         issuer_key=root_key,
@@ -80,7 +82,7 @@ def sign_request(csr_pem: str | bytes, issuer: Issued, days: int = 90) -> x509.C
 def make_leaf(issuer: Issued, common_name: str = SITE, key=None, sans=None) -> Issued:
     """A server certificate for ``common_name`` signed by ``issuer`` (a new EC key unless given)."""
     key = key or ec_key()
-    subject = names.SubjectSpec(common_name=common_name, organization_name="Example Corp")
+    subject = subject_fields.SubjectSpec(common_name=common_name, organization_name="Example Corp")
     csr = builder.build_csr(key, subject, sans if sans is not None else [f"DNS:{common_name}"])
     return Issued(sign_request(csr.public_bytes(serialization.Encoding.PEM), issuer), key)
 

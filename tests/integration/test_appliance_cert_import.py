@@ -270,3 +270,63 @@ def test_bad_input_fails_naming_problem_and_fix(appliance, play, tmp_path):
             assert fragment in result["msg"], (title, fragment, result["msg"])
         assert PASSPHRASE not in str(result) and "not-the-passphrase" not in str(result)
     assert run.result("key alone")["public_key_fingerprint"].count(":") == 31
+
+
+def test_a_drop_folder_imports_the_answer_to_one_request(appliance, play, tmp_path):
+    """src names a folder; for_public_key picks the CA's answer to the request, with the CA files beside it."""
+    hosts = {"appliance": appliance}
+    ca = material.make_ca(tmp_path / "ca")
+    drop = tmp_path / "drop"
+    csr = material.appliance_request(appliance, "dropped", "support.example.com")
+    with appliance.client() as client:
+        pending = next(r for r in client.get("certificate-requests").json() if r["friendly_name"] == "dropped")
+    wanted = pending["public_key_fingerprint"]
+    task = import_task("answer", src=[str(drop)], for_public_key=wanted, require_complete_chain=True)
+
+    # Before the CA answered the folder may not even exist: the task waits, imports nothing and does not fail.
+    before = api_state(appliance)
+    waiting = play(hosts, [task]).result("answer")
+    assert waiting["failed"] is False and waiting["changed"] is False and waiting["waiting"] is True
+    assert "nothing was imported" in waiting["msg"] and api_state(appliance) == before
+
+    # The answer, with the CA's files in other formats, another request's answer, an earlier answer for the
+    # same key and a covering letter.
+    drop.mkdir()
+    earlier = ca.sign(csr, "earlier", days=30)
+    leaf = ca.sign(csr, "leaf", days=90)
+    material.to_der(leaf, drop / "b-signed.cer")
+    (drop / "a-earlier.pem").write_bytes(earlier.read_bytes())
+    material.to_der(ca.intermediate, drop / "intermediate.cer")
+    (drop / "root.pem").write_bytes(ca.root.read_bytes())
+    _other_key, other = ca.issue("other", "other.example.com")
+    (drop / "other.pem").write_bytes(other.read_bytes())
+    (drop / "letter.txt").write_text("Your certificate is attached.\n")
+    (drop / ".hidden").write_text("ignored\n")
+
+    check = play(hosts, [task], check=True).result("answer")
+    assert api_state(appliance) == before, "check mode changed the appliance"
+    done = play(hosts, [task, {**task, "name": "again"}])
+    result = done.result("answer")
+    assert result["changed"] is True and result["waiting"] is False, result.get("msg")
+    assert check["imported"] == result["imported"]
+    assert result["certificate"]["sha256_fingerprint"] == material.fingerprint(leaf)
+    assert result["certificate"]["friendly_name"] == "dropped"
+    assert result["chain_status"] == "complete"
+    assert result["root_fingerprint"] == material.fingerprint(ca.root)
+    assert result["software_update_required"] is True
+    left_out = {entry["source"].rsplit("/", 1)[-1]: entry["reason"] for entry in result["left_out"]}
+    assert sorted(left_out) == ["a-earlier.pem", "letter.txt", "other.pem"]
+    assert "another" not in left_out["a-earlier.pem"] and "not for public key" in left_out["other.pem"]
+    on_appliance = certificates_by_fingerprint(appliance)
+    assert material.fingerprint(other) not in on_appliance and material.fingerprint(earlier) not in on_appliance
+    assert any("letter.txt" in warning for warning in result.get("warnings", []))
+    assert done.result("again")["changed"] is False
+
+
+def test_for_public_key_must_be_a_fingerprint(appliance, play, tmp_path):
+    (tmp_path / "drop").mkdir()
+    before = api_state(appliance)
+    run = play({"appliance": appliance}, [import_task("bad", src=[str(tmp_path / "drop")], for_public_key="abc")])
+    result = run.result("bad")
+    assert result["failed"] and "for_public_key 'abc' is not a SHA-256 public key fingerprint" in result["msg"]
+    assert api_state(appliance) == before

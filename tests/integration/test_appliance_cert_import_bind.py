@@ -20,7 +20,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from cryptography.hazmat.primitives import serialization
 from harness import api_state
 
@@ -70,18 +70,20 @@ def make_material(directory: Path, common_name: str = "support.example.com") -> 
     directory.mkdir(parents=True, exist_ok=True)
     spec = keys.KeySpec.create("ec")
     root_key = keys.generate_private_key(spec)
-    root = builder.create_ca_certificate(root_key, names.SubjectSpec(common_name="Bind Test Root"), path_length=1)
+    root = builder.create_ca_certificate(
+        root_key, subject_fields.SubjectSpec(common_name="Bind Test Root"), path_length=1
+    )
     issuing_key = keys.generate_private_key(spec)
     issuing = builder.create_ca_certificate(
         issuing_key,
-        names.SubjectSpec(common_name="Bind Test Issuing"),
+        subject_fields.SubjectSpec(common_name="Bind Test Issuing"),
         days=1000,
         issuer_cert=root,
         issuer_key=root_key,
         path_length=0,
     )
     key = keys.generate_private_key(spec)
-    csr = builder.build_csr(key, names.SubjectSpec(common_name=common_name, organization_name="Example"), SANS)
+    csr = builder.build_csr(key, subject_fields.SubjectSpec(common_name=common_name, organization_name="Example"), SANS)
     leaf = builder.sign_csr(csr, issuing, issuing_key, days=90)
     p12 = directory / "support.p12"
     p12.write_bytes(keys.export_pkcs12(key, leaf, [issuing, root], passphrase=PASSPHRASE))

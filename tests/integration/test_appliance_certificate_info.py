@@ -33,6 +33,9 @@ def test_fresh_appliance_serves_its_binding(appliance, play):
     assert default["factory_default"] is True and default["friendly_name"] == "Factory Default"
     assert set(default) >= RENEWAL_FIELDS and default["renewal_due"] is False and default["days_left"] > 3000
     assert "two thirds" in default["renewal_reason"]
+    # The factory default certificate is self-signed, so its own root, which the factory software trusts.
+    assert default["root_fingerprint"] == default["sha256_fingerprint"]
+    assert default["software_update_required"] is False
     assert info["requests"] == []
     assert [key["name"] for key in info["keys"]] == ["factory-default"]
     assert info["bindings"] == [

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, hostnames, keys, subject_fields
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from harness import api_state
@@ -50,10 +50,10 @@ def test_request_is_created_once_and_check_mode_predicts(appliance, play):
     assert created["key"]["name"] == SPEC["friendly_name"] and created["key"]["type"] == "rsa"
     assert created["request"]["public_key_fingerprint"] == created["key"]["public_key_fingerprint"]
     csr = x509.load_pem_x509_csr(created["csr"].encode())
-    assert names.subject_from_name(csr.subject).as_dict() == {
+    assert subject_fields.subject_from_name(csr.subject).as_dict() == {
         name: SPEC[name] for name in ("common_name", "country_name", "state_or_province_name", "organization_name")
     }
-    assert [str(entry) for entry in names.sans_from_certificate(csr)] == SPEC["subject_alt_name"]
+    assert [str(entry) for entry in hostnames.sans_from_certificate(csr)] == SPEC["subject_alt_name"]
     after = created["diff"]["after"]
     assert after["key"] == SPEC["friendly_name"] and after["status"] == "pending"
     assert "PRIVATE" not in str(created["diff"]) and "pem" not in after
@@ -99,7 +99,7 @@ def test_changed_spec_replaces_the_pending_request(appliance, play):
 
 def _sign_and_import(handle, csr_pem: str) -> None:
     ca_key = keys.generate_private_key(keys.KeySpec.create("ec"))
-    ca_cert = builder.create_ca_certificate(ca_key, names.SubjectSpec(common_name="Test Root CA"), days=30)
+    ca_cert = builder.create_ca_certificate(ca_key, subject_fields.SubjectSpec(common_name="Test Root CA"), days=30)
     signed = builder.sign_csr(x509.load_pem_x509_csr(csr_pem.encode()), ca_cert, ca_key, days=20)
     files = [
         {"name": name, "content": base64.b64encode(cert.public_bytes(serialization.Encoding.PEM)).decode()}

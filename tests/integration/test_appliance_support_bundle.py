@@ -11,7 +11,7 @@ import json
 import stat
 import zipfile
 
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, formats, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, formats, keys, subject_fields
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.fingerprints import certificate_fingerprint
 from cryptography.hazmat.primitives import serialization
 from harness import api_state
@@ -58,10 +58,10 @@ def self_signed_on(handle, friendly_name="support-selfsigned") -> dict:
 def local_ca():
     """A root and an issuing CA (certificates and keys) an operator's CA would hold."""
     root_key = keys.generate_private_key(keys.KeySpec.create("ec"))
-    root = builder.create_ca_certificate(root_key, names.SubjectSpec(common_name="Example Root CA"))
+    root = builder.create_ca_certificate(root_key, subject_fields.SubjectSpec(common_name="Example Root CA"))
     issuing_key = keys.generate_private_key(keys.KeySpec.create("ec"))
     issuing = builder.create_ca_certificate(
-        issuing_key, names.SubjectSpec(common_name="Example Issuing CA"), issuer_cert=root, issuer_key=root_key
+        issuing_key, subject_fields.SubjectSpec(common_name="Example Issuing CA"), issuer_cert=root, issuer_key=root_key
     )
     return root, issuing, issuing_key
 

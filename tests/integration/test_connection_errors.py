@@ -13,7 +13,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from cryptography.hazmat.primitives import serialization
 from harness import api_state
 
@@ -45,7 +45,7 @@ def tasks_for(label: str, connection: dict, tmp_path) -> list:
 
 def other_ca_file(tmp_path) -> Path:
     key = keys.generate_private_key(keys.KeySpec.create("ec"))
-    ca = builder.create_ca_certificate(key, names.SubjectSpec(common_name="Some Other CA"))
+    ca = builder.create_ca_certificate(key, subject_fields.SubjectSpec(common_name="Some Other CA"))
     path = tmp_path / "other-ca.pem"
     path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     return path

@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from harness import api_state
@@ -50,7 +50,7 @@ def write_cert(path: Path, cert) -> None:
 
 def make_csr(sans=("DNS:support.example.com", "DNS:*.example.com")) -> str:
     key = keys.generate_private_key(keys.KeySpec.create("ec"))
-    csr = builder.build_csr(key, names.SubjectSpec(common_name="support.example.com"), list(sans))
+    csr = builder.build_csr(key, subject_fields.SubjectSpec(common_name="support.example.com"), list(sans))
     return csr.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
@@ -67,13 +67,15 @@ def material(base: Path) -> dict:
     spec = keys.KeySpec.create("ec")
     expired_key = keys.generate_private_key(spec)
     long_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=30)
-    expired = builder.create_ca_certificate(expired_key, names.SubjectSpec(common_name="Old CA"), days=2, now=long_ago)
+    expired = builder.create_ca_certificate(
+        expired_key, subject_fields.SubjectSpec(common_name="Old CA"), days=2, now=long_ago
+    )
     write_cert(base / "expired.pem", expired)
     write_key(base / "expired.key", expired_key)
     write_key(base / "stray.key", keys.generate_private_key(spec))
     server_key = keys.generate_private_key(spec)
     server = builder.self_signed_certificate(
-        server_key, names.SubjectSpec(common_name="support.example.com"), ["DNS:support.example.com"], days=30
+        server_key, subject_fields.SubjectSpec(common_name="support.example.com"), ["DNS:support.example.com"], days=30
     )
     write_cert(base / "server.pem", server)
     write_key(base / "server.key", server_key)

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, formats, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, formats, keys, subject_fields
 from cryptography.hazmat.primitives import serialization
 from harness import ROOT, PlaybookRun, api_state
 from harness import run_playbook as shared_run_playbook
@@ -101,11 +101,13 @@ def ca_pair(common_name: str):
     """A root and an issuing CA made with the PKI core: (root, issuing, issuing key)."""
     spec = keys.KeySpec.create("ec")
     root_key = keys.generate_private_key(spec)
-    root = builder.create_ca_certificate(root_key, names.SubjectSpec(common_name=f"{common_name} Root"), path_length=1)
+    root = builder.create_ca_certificate(
+        root_key, subject_fields.SubjectSpec(common_name=f"{common_name} Root"), path_length=1
+    )
     issuing_key = keys.generate_private_key(spec)
     issuing = builder.create_ca_certificate(
         issuing_key,
-        names.SubjectSpec(common_name=f"{common_name} Issuing"),
+        subject_fields.SubjectSpec(common_name=f"{common_name} Issuing"),
         days=1000,
         issuer_cert=root,
         issuer_key=root_key,
@@ -143,6 +145,7 @@ def test_self_signed_issue_then_nothing_to_do(appliance_factory, play, tmp_path)
     assert served(appliance) == {address: [cert["sha256_fingerprint"]] for address in ADDRESSES}
     # A self-signed root is not one the factory software trusts: the bundle for the vendor is written.
     assert result["software_update_required"] is True
+    assert result["root_fingerprint"] == result["sha256_fingerprint"], "a self-signed certificate is its own root"
     assert Path(result["bundle"]).is_file()
     assert f"Send {result['bundle']} to the vendor" in first.stdout
 
@@ -250,7 +253,6 @@ def test_renewal_keeps_the_key_and_rekey_makes_a_new_one(appliance, play, tmp_pa
 
 def test_manual_two_phases(appliance, play, tmp_path):
     requests, drop = tmp_path / "requests", tmp_path / "drop"
-    drop.mkdir()
     manual = {
         "certificate_provider": "manual",
         "certificate_manual_request_dir": str(requests),
@@ -271,6 +273,7 @@ def test_manual_two_phases(appliance, play, tmp_path):
     csr = formats.load_csr(request_file.read_bytes())
     assert waiting["sha256_fingerprint"] is None
     assert served(appliance) == default_served, "nothing is bound before the CA answered"
+    assert drop.is_dir(), "the role makes the folder where the CA's answer goes"
 
     # A run before the CA answered changes nothing.
     waiting_again = run_role(play, appliance, tmp_path, **manual)
@@ -285,7 +288,7 @@ def test_manual_two_phases(appliance, play, tmp_path):
     (drop / "root.pem").write_bytes(pem(root))
     other_key = keys.generate_private_key(keys.KeySpec.create("ec"))
     other_csr = builder.build_csr(
-        other_key, names.SubjectSpec(common_name="other.example.com"), ["DNS:other.example.com"]
+        other_key, subject_fields.SubjectSpec(common_name="other.example.com"), ["DNS:other.example.com"]
     )
     (drop / "other.pem").write_bytes(pem(builder.sign_csr(other_csr, issuing, issuing_key, days=90)))
     (drop / "README.txt").write_text("signed by the manual CA\n")
@@ -300,6 +303,11 @@ def test_manual_two_phases(appliance, play, tmp_path):
     assert cert["chain_status"] == "complete" and cert["chain"][-1] == fingerprint_of(root)
     assert appliance.served_fingerprints()[0] == fingerprint_of(leaf)
     assert all(c["subject"].get("common_name") != "other.example.com" for c in certificates(appliance))
+    imported = second.result("bomgar.pki.certificate : Import the CA's answer from the drop folder, when it is there")
+    assert imported["waiting"] is False
+    assert sorted(Path(entry["source"]).name for entry in imported["left_out"]) == ["README.txt", "other.pem"]
+    assert result["root_fingerprint"] == fingerprint_of(root)
+    assert result["software_update_required"] is True, "the manual CA's root is not one the software trusts"
 
     third = run_role(play, appliance, tmp_path, **manual)
     assert third.rc == 0 and recap(third)["appliance"]["changed"] == 0

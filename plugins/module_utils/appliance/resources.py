@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-import re
+from ..pki.fingerprints import fingerprint_or_none
 
 CERTIFICATE_DIFF_FIELDS = (
     "friendly_name",
@@ -18,17 +18,6 @@ CERTIFICATE_DIFF_FIELDS = (
     "chain_status",
     "ip_addresses",
 )
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def normalize_fingerprint(text: str) -> str | None:
-    """The canonical fingerprint (``ab:cd:…``) when ``text`` is a SHA-256 fingerprint, else None."""
-    cleaned = re.sub(r"[\s:]", "", str(text)).lower()
-    if cleaned.startswith("sha256"):
-        cleaned = cleaned[len("sha256") :].lstrip("=")
-    if not _HEX64.match(cleaned):
-        return None
-    return ":".join(cleaned[i : i + 2] for i in range(0, 64, 2))
 
 
 def find_certificate(certificates: list, ref: str) -> dict | None:
@@ -37,7 +26,7 @@ def find_certificate(certificates: list, ref: str) -> dict | None:
     Several certificates can share a friendly name (a renewal keeps it); the
     newest server certificate among them is meant.
     """
-    fingerprint = normalize_fingerprint(ref)
+    fingerprint = fingerprint_or_none(ref)
     if fingerprint:
         return next((c for c in certificates if c.get("sha256_fingerprint") == fingerprint), None)
     by_id = next((c for c in certificates if c.get("id") == ref), None)

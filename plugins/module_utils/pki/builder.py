@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 
-from . import names
+from . import hostnames, name_rules, subject_fields
 from .errors import ChainError, SpecError
 from .keys import ensure_key_matches, signature_hash_for
 
@@ -40,14 +40,14 @@ def _check_days(days) -> int:
     return value
 
 
-def _sans(subject: names.SubjectSpec, sans) -> list:
-    entries = names.parse_sans(sans or [])
-    names.validate_request(subject, entries)
+def _sans(subject: subject_fields.SubjectSpec, sans) -> list:
+    entries = hostnames.parse_sans(sans or [])
+    name_rules.validate_request(subject, entries)
     return entries
 
 
 def _san_extension(entries):
-    return x509.SubjectAlternativeName([names.san_general_name(entry) for entry in entries])
+    return x509.SubjectAlternativeName([hostnames.san_general_name(entry) for entry in entries])
 
 
 def _server_key_usage(public_key):
@@ -78,10 +78,10 @@ def _ca_key_usage():
     )
 
 
-def build_csr(key, subject: names.SubjectSpec, sans=()):
+def build_csr(key, subject: subject_fields.SubjectSpec, sans=()):
     """A certificate request for ``key`` with ``subject`` and alternative names, checked by the procedure's rules."""
     entries = _sans(subject, sans)
-    builder = x509.CertificateSigningRequestBuilder().subject_name(names.build_name(subject))
+    builder = x509.CertificateSigningRequestBuilder().subject_name(subject_fields.build_name(subject))
     if entries:
         builder = builder.add_extension(_san_extension(entries), critical=False)
     return builder.sign(key, signature_hash_for(key))
@@ -93,12 +93,12 @@ def _validity(days: int, now: datetime.datetime | None):
 
 
 def self_signed_certificate(
-    key, subject: names.SubjectSpec, sans=(), days: int = 365, now=None, serial: int | None = None
+    key, subject: subject_fields.SubjectSpec, sans=(), days: int = 365, now=None, serial: int | None = None
 ):
     """A self-signed server certificate (not a CA) for ``key``; it has no chain beyond itself."""
     entries = _sans(subject, sans)
     start, end = _validity(_check_days(days), now)
-    name = names.build_name(subject)
+    name = subject_fields.build_name(subject)
     public = key.public_key()
     ski = x509.SubjectKeyIdentifier.from_public_key(public)
     aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
@@ -179,9 +179,9 @@ def sign_csr(
             hint="Create the request again.",
         )
     _check_signing_ca(ca_cert, ca_key, current)
-    subject = names.subject_from_name(csr.subject)
-    entries = names.sans_from_certificate(csr)
-    names.validate_request(subject, entries)
+    subject = subject_fields.subject_from_name(csr.subject)
+    entries = hostnames.sans_from_certificate(csr)
+    name_rules.validate_request(subject, entries)
     start, end = _validity(_check_days(days), current)
     validity = (start, min(end, ca_cert.not_valid_after_utc))
     aki = _authority_key_identifier(ca_cert)
@@ -209,7 +209,7 @@ def _access_descriptions(ca_issuers_url: str | None, ocsp_url: str | None) -> li
 
 def create_ca_certificate(
     key,
-    subject: names.SubjectSpec,
+    subject: subject_fields.SubjectSpec,
     days: int = 3650,
     issuer_cert=None,
     issuer_key=None,
@@ -225,7 +225,7 @@ def create_ca_certificate(
     start, end = _validity(_check_days(days), current)
     public = key.public_key()
     signer_key = key
-    issuer_name = names.build_name(subject)
+    issuer_name = subject_fields.build_name(subject)
     aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(public)
     if issuer_cert is not None:
         if issuer_key is None:
@@ -237,7 +237,7 @@ def create_ca_certificate(
         end = min(end, issuer_cert.not_valid_after_utc)
     builder = (
         x509.CertificateBuilder()
-        .subject_name(names.build_name(subject))
+        .subject_name(subject_fields.build_name(subject))
         .issuer_name(issuer_name)
         .public_key(public)
         .serial_number(serial or x509.random_serial_number())

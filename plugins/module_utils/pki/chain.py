@@ -1,68 +1,58 @@
 # Copyright (c) 2026 bomgar.pki contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""From an unordered set of certificates to an ordered, classified, validated chain.
+"""From an unordered set of certificates to the ordered chain of one server certificate.
 
-The rules are the procedure's (PROCEDURE.md section 3): the server certificate
-is the one whose names match the appliance's hostname, an intermediate's Issued
-To differs from its Issued By, and the root is the certificate whose Issued To
-equals its Issued By. Issuers are matched by signature, not by name alone, since
-two CAs can share a name. A chain that does not end in a root is incomplete; the
-report names the missing issuer and the AIA caIssuers URLs it can be fetched
-from, and ``build_chain`` can follow those links itself.
+Path building: the server certificate of a set (by key, by hostname, or the
+single end-entity that issues nothing else), then its issuers upwards by
+signature, preferring those valid now, until a self-signed root. A chain that
+does not end in a root is incomplete: the report names the missing issuer and
+the AIA caIssuers URLs it can be fetched from, and ``build_chain`` can follow
+those links itself. What one certificate is lives in ``chain_facts``; path
+validation in ``chain_verify``.
 """
 
 from __future__ import annotations
 
 import datetime
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import aia
+from .chain_facts import (
+    ROLE_INTERMEDIATE,
+    ROLE_ROOT,
+    ROLE_SERVER,
+    classify,
+    covers_hostname,
+    is_end_entity,
+    is_self_signed,
+    issued_by,
+    label,
+    subject_text,
+    valid_at,
+)
+from .chain_verify import validate_path
 from .deps import require_cryptography
 from .errors import ChainError, PKIError
 from .fingerprints import certificate_fingerprint, public_key_fingerprint
 
-_SIGNATURE_ERRORS: tuple = (ValueError, TypeError)
-_VALIDATION_ERRORS: tuple = (ValueError, TypeError)
 try:
     from cryptography import x509
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID
-    from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
-
-    _SIGNATURE_ERRORS += (InvalidSignature, UnsupportedAlgorithm)
-    _VALIDATION_ERRORS += (VerificationError, UnsupportedAlgorithm)
 except ImportError:  # reported by deps.require_cryptography()
-    x509 = rsa = ExtendedKeyUsageOID = PolicyBuilder = Store = None
+    x509 = None
 
-ROLE_SERVER, ROLE_INTERMEDIATE, ROLE_ROOT = "server", "intermediate", "root"
 STATUS_COMPLETE, STATUS_INCOMPLETE, STATUS_SELF_SIGNED = "complete", "incomplete", "self_signed"
 
 # Longest path searched upwards from the leaf, and the most issuer candidates tried in one search.
 MAX_PATH_LENGTH = 16
 _SEARCH_BUDGET = 2000
-MINIMUM_RSA_BITS = 2048
-_EKU_NAMES = {
-    "1.3.6.1.5.5.7.3.1": "serverAuth",
-    "1.3.6.1.5.5.7.3.2": "clientAuth",
-    "1.3.6.1.5.5.7.3.3": "codeSigning",
-    "1.3.6.1.5.5.7.3.4": "emailProtection",
-    "1.3.6.1.5.5.7.3.8": "timeStamping",
-    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
-    "2.5.29.37.0": "anyExtendedKeyUsage",
-}
 
 _IMPORT_ALL_HINT = "Import every file the CA sent (the signed certificate, the intermediates and the root)."
 _PICK_LEAF_HINT = (
     "Name the server certificate: give the private key or the appliance hostname it was issued for, "
     "or import only the certificate of this appliance together with its CA files."
 )
-
-
-# --- certificate facts --------------------------------------------------------
 
 
 def _utc(moment: datetime.datetime | None) -> datetime.datetime:
@@ -73,138 +63,6 @@ def _utc(moment: datetime.datetime | None) -> datetime.datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=datetime.timezone.utc)
     return moment.astimezone(datetime.timezone.utc)
-
-
-def _subject_text(cert) -> str:
-    return cert.subject.rfc4514_string() or "(empty subject)"
-
-
-def _label(cert) -> str:
-    """``'CN=x' (sha256 ab:cd:..)``: how a certificate is named in messages."""
-    return f"'{_subject_text(cert)}' ({certificate_fingerprint(cert)})"
-
-
-def _extension(cert, extension_class):
-    """The value of an extension, or None when absent or unreadable."""
-    try:
-        return cert.extensions.get_extension_for_class(extension_class).value
-    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
-        return None
-
-
-def is_ca(cert) -> bool:
-    """True when basicConstraints marks the certificate as a CA."""
-    constraints = _extension(cert, x509.BasicConstraints)
-    return bool(constraints is not None and constraints.ca)
-
-
-def is_end_entity(cert) -> bool:
-    """True when basicConstraints is absent or says CA false."""
-    return not is_ca(cert)
-
-
-def is_self_issued(cert) -> bool:
-    """True when the certificate's subject equals its issuer (Issued To equals Issued By)."""
-    return cert.subject == cert.issuer
-
-
-def _signed_by(child, parent) -> bool:
-    try:
-        child.verify_directly_issued_by(parent)
-    except _SIGNATURE_ERRORS:
-        return False
-    return True
-
-
-def is_self_signed(cert) -> bool:
-    """True when the certificate is self-issued and its signature verifies with its own key."""
-    return is_self_issued(cert) and _signed_by(cert, cert)
-
-
-def issued_by(child, parent) -> bool:
-    """True when ``parent``'s subject is ``child``'s issuer and ``parent``'s key verifies ``child``'s signature."""
-    return parent.subject == child.issuer and _signed_by(child, parent)
-
-
-def _valid_at(cert, moment: datetime.datetime) -> bool:
-    return cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc
-
-
-def _sans(cert) -> list:
-    from . import names
-
-    try:
-        return names.sans_from_certificate(cert)
-    except PKIError:
-        return []
-
-
-def _common_names(cert) -> list[str]:
-    values = []
-    for attribute in cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME):
-        value = attribute.value
-        values.append(value.decode("utf-8", "replace") if isinstance(value, bytes) else value)
-    return values
-
-
-def _sans_cover(hostname: str, sans: list) -> bool:
-    from . import names
-
-    try:
-        return names.hostname_covered(hostname, sans)
-    except PKIError:
-        pass
-    # One unreadable entry (or hostname) must not hide a match among the others.
-    for entry in sans:
-        try:
-            if names.hostname_covered(hostname, [entry]):
-                return True
-        except PKIError:
-            continue
-    return False
-
-
-def _normalized_host(hostname: str) -> str:
-    return hostname.strip().rstrip(".").lower()
-
-
-def covers_hostname(cert, hostname: str) -> bool:
-    """True when the certificate's alternative names cover ``hostname``, or its common name spells it exactly."""
-    if not hostname:
-        return False
-    if _sans_cover(hostname, _sans(cert)):
-        return True
-    wanted = _normalized_host(hostname)
-    return any(_normalized_host(cn) == wanted for cn in _common_names(cert))
-
-
-def _names_a_host(cert) -> bool:
-    """True when the certificate looks issued to a URL: DNS/IP alternative names, or a dotted DNS common name."""
-    from . import names
-
-    if _sans(cert):
-        return True
-    return any(names.is_dns_name(cn) for cn in _common_names(cert))
-
-
-def classify(cert, hostnames=()) -> str:
-    """The certificate's role by the procedure's rules: ``server``, ``intermediate`` or ``root``.
-
-    Server: it matches one of ``hostnames``, is an end-entity, or is issued to a URL (DNS/IP
-    alternative names or a DNS common name), self-signed or not. Root: self-signed and not issued to
-    a URL. Intermediate: any other CA certificate.
-    """
-    if isinstance(hostnames, str):
-        hostnames = (hostnames,)
-    if any(covers_hostname(cert, hostname) for hostname in hostnames or ()):
-        return ROLE_SERVER
-    constraints = _extension(cert, x509.BasicConstraints)
-    if is_self_signed(cert):
-        explicit_end_entity = constraints is not None and not constraints.ca
-        return ROLE_SERVER if explicit_end_entity or _names_a_host(cert) else ROLE_ROOT
-    if constraints is None or not constraints.ca or _names_a_host(cert):
-        return ROLE_SERVER
-    return ROLE_INTERMEDIATE
 
 
 # --- the set of certificates --------------------------------------------------
@@ -289,11 +147,11 @@ class _Pool:
 
 
 def _candidates_text(candidates) -> str:
-    return "; ".join(_label(cert) for cert in candidates)
+    return "; ".join(label(cert) for cert in candidates)
 
 
 def _candidates_details(candidates) -> list[dict]:
-    return [{"subject": _subject_text(cert), "fingerprint": certificate_fingerprint(cert)} for cert in candidates]
+    return [{"subject": subject_text(cert), "fingerprint": certificate_fingerprint(cert)} for cert in candidates]
 
 
 def _narrow(candidates: list, pool: _Pool) -> list:
@@ -322,7 +180,7 @@ def _find_leaf_in(pool: _Pool, key=None, hostname=None, warnings: list | None = 
     if lenient and hostname and not any(covers_hostname(cert, hostname) for cert in everything):
         leaf = _find_leaf_in(pool)
         warnings.append(
-            f"no certificate covers hostname '{hostname}'; using {_label(leaf)}, the only server certificate in the set"
+            f"no certificate covers hostname '{hostname}'; using {label(leaf)}, the only server certificate in the set"
         )
         return leaf
     if key is not None:
@@ -386,7 +244,7 @@ def find_leaf(certs, key=None, hostname=None):
 
 def _preference(cert, moment):
     """Sort key: valid now first, then the latest expiry."""
-    return (_valid_at(cert, moment), cert.not_valid_after_utc)
+    return (valid_at(cert, moment), cert.not_valid_after_utc)
 
 
 def _best_path(leaf, pool: _Pool, moment) -> list:
@@ -452,7 +310,7 @@ def _follow_aia(leaf, pool: _Pool, moment, fetch, max_depth: int, fetched: list,
         if rounds >= max_depth:
             warnings.append(
                 f"stopped following AIA caIssuers links after {max_depth} (max_fetch_depth); the issuer of "
-                f"'{_subject_text(last)}' was not fetched from {', '.join(urls)}"
+                f"'{subject_text(last)}' was not fetched from {', '.join(urls)}"
             )
             break
         rounds += 1
@@ -471,7 +329,7 @@ def _follow_aia(leaf, pool: _Pool, moment, fetch, max_depth: int, fetched: list,
                 break
             problems.append(f"'{url}' served {len(received)} certificate(s), none of which signed it")
         if not found:
-            warnings.extend(f"AIA fetch for the issuer of '{_subject_text(last)}': {problem}" for problem in problems)
+            warnings.extend(f"AIA fetch for the issuer of '{subject_text(last)}': {problem}" for problem in problems)
         path = _best_path(leaf, pool, moment)
     return path
 
@@ -497,145 +355,20 @@ def _incomplete_warnings(path: list, pool: _Pool) -> list[str]:
         where = f"fetch it from {', '.join(urls)} (AIA caIssuers) or import every file the CA sent"
     else:
         where = "the certificate has no AIA caIssuers link: import every file the CA sent"
-    warnings = [f"chain incomplete: issuer '{missing}' of '{_subject_text(last)}' is missing; {where}"]
+    warnings = [f"chain incomplete: issuer '{missing}' of '{subject_text(last)}' is missing; {where}"]
     for cert in pool.named(last.issuer):
         fingerprint = certificate_fingerprint(cert)
         if fingerprint in on_path and pool.issued(last, cert):
             warnings.append(
-                f"certificate {_label(cert)} signed '{_subject_text(last)}' but is already in the chain: "
+                f"certificate {label(cert)} signed '{subject_text(last)}' but is already in the chain: "
                 "the certificates issue each other in a loop and no self-signed root ends it"
             )
         elif fingerprint not in on_path and not pool.issued(last, cert):
             warnings.append(
-                f"certificate {_label(cert)} has the issuer's name but its key does not verify the signature of "
-                f"'{_subject_text(last)}': it is a different CA with the same name, or a damaged certificate"
+                f"certificate {label(cert)} has the issuer's name but its key does not verify the signature of "
+                f"'{subject_text(last)}': it is a different CA with the same name, or a damaged certificate"
             )
     return warnings
-
-
-# --- validation -----------------------------------------------------------------
-
-
-def _verifier_hostname(leaf, hostname: str | None) -> str | None:
-    """The name to validate the leaf for: the hostname, else its first DNS or IP alternative name."""
-    if hostname:
-        return hostname.strip().rstrip(".")
-    sans = _sans(leaf)
-    dns = [entry.value for entry in sans if entry.type == "DNS"]
-    plain = [value for value in dns if not value.startswith("*.")]
-    addresses = [entry.value for entry in sans if entry.type == "IP"]
-    if plain:
-        return plain[0]
-    if dns:
-        # A wildcard-only certificate: a name one label under its first wildcard.
-        return "host" + dns[0][1:]
-    if addresses:
-        return addresses[0]
-    return None
-
-
-def _general_name(text: str):
-    try:
-        return x509.IPAddress(ipaddress.ip_address(text))
-    except ValueError:
-        return x509.DNSName(text)
-
-
-def _date(moment: datetime.datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _diagnose(chain: list, roles: list[str], hostname: str | None, moment) -> list[str]:
-    """Our own reading of why a validator refuses the chain: dates, names, key usages, profile."""
-    found = []
-    for cert, role in zip(chain, roles, strict=True):
-        name = f"{role} certificate '{_subject_text(cert)}'"
-        if cert.not_valid_after_utc < moment:
-            found.append(f"{name} expired on {_date(cert.not_valid_after_utc)}")
-        elif cert.not_valid_before_utc > moment:
-            found.append(f"{name} is not valid before {_date(cert.not_valid_before_utc)}")
-        public_key = cert.public_key()
-        if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MINIMUM_RSA_BITS:
-            found.append(f"{name} has a {public_key.key_size}-bit RSA key; validators require {MINIMUM_RSA_BITS}")
-        try:
-            algorithm = cert.signature_hash_algorithm
-        except UnsupportedAlgorithm:
-            algorithm = None
-        if algorithm is not None and algorithm.name in ("md5", "sha1"):
-            found.append(f"{name} is signed with {algorithm.name.upper()}, which validators refuse")
-        if role != ROLE_SERVER:
-            found.extend(_diagnose_ca(cert, name))
-    found.extend(_diagnose_leaf(chain[0], hostname))
-    return found
-
-
-def _diagnose_ca(cert, name: str) -> list[str]:
-    found = []
-    if not is_ca(cert):
-        found.append(f"{name} is not marked as a CA (basicConstraints CA:TRUE), yet it issues the certificate below it")
-    usage = _extension(cert, x509.KeyUsage)
-    if usage is None:
-        found.append(f"{name} has no keyUsage extension; RFC 5280 validators require keyCertSign on a CA")
-    elif not usage.key_cert_sign:
-        found.append(f"{name} has a keyUsage without keyCertSign, so it may not sign certificates")
-    return found
-
-
-def _diagnose_leaf(leaf, hostname: str | None) -> list[str]:
-    found = []
-    name = f"server certificate '{_subject_text(leaf)}'"
-    sans = _sans(leaf)
-    if _extension(leaf, x509.SubjectAlternativeName) is None:
-        found.append(f"{name} has no subjectAltName extension; validators match hostnames only there")
-    elif hostname and not _sans_cover(hostname, sans):
-        listed = ", ".join(str(entry) for entry in sans) or "none"
-        found.append(f"{name} does not cover hostname '{hostname}' (its names: {listed})")
-    usages = _extension(leaf, x509.ExtendedKeyUsage)
-    if usages is not None and ExtendedKeyUsageOID.SERVER_AUTH not in usages:
-        listed = ", ".join(_EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in usages) or "none"
-        found.append(f"{name} is not for TLS servers: its extendedKeyUsage lacks serverAuth (has: {listed})")
-    if is_ca(leaf):
-        found.append(f"{name} is marked as a CA (basicConstraints CA:TRUE), which validators refuse for a server")
-    if _extension(leaf, x509.AuthorityKeyIdentifier) is None:
-        found.append(f"{name} has no authorityKeyIdentifier extension, which RFC 5280 validators require")
-    return found
-
-
-@dataclass
-class _Validation:
-    validated: bool = False
-    hostname: str | None = None
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-
-def _validate(chain: list, roles: list[str], hostname: str | None, moment) -> _Validation:
-    """Path validation of a chain that ends in a root (or a self-signed leaf), as a TLS client would."""
-    text = _verifier_hostname(chain[0], hostname)
-    if text is None:
-        return _Validation(
-            warnings=[
-                "chain not validated: no hostname was given and the server certificate has no DNS or IP "
-                "alternative name to validate it for"
-            ]
-        )
-    result = _Validation(hostname=text)
-    try:
-        subject = _general_name(text)
-        verifier = PolicyBuilder().store(Store([chain[-1]])).time(moment).build_server_verifier(subject)
-    except (ValueError, TypeError) as exc:
-        result.error = f"cannot validate for hostname '{text}': {exc}"
-        result.warnings.append(f"chain not validated: '{text}' is not a hostname a TLS client could connect to")
-        return result
-    try:
-        verifier.verify(chain[0], chain[1:-1])
-    except _VALIDATION_ERRORS as exc:
-        result.error = str(exc)
-        result.warnings.append(f"path validation for '{text}' failed: {exc}")
-        result.warnings.extend(_diagnose(chain, roles, text, moment))
-        return result
-    result.validated = True
-    return result
 
 
 # --- the report ----------------------------------------------------------------
@@ -751,7 +484,7 @@ def build_chain(
         warnings.extend(_incomplete_warnings(path, pool))
 
     if validate and report.status != STATUS_INCOMPLETE:
-        outcome = _validate(path, roles, hostname, moment)
+        outcome = validate_path(path, roles, hostname, moment)
         report.validated = outcome.validated
         report.validated_hostname = outcome.hostname
         report.validation_error = outcome.error

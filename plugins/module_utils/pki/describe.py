@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import aia, chain, names
+from . import aia, chain_facts, hostnames, subject_fields
 from .fingerprints import certificate_fingerprint, public_key_fingerprint
 from .keys import KeySpec, describe_key
 
@@ -68,19 +68,19 @@ def _key_usage(cert) -> list[str]:
 
 
 def _name_dict(name) -> dict:
-    return names.subject_from_name(name).as_dict()
+    return subject_fields.subject_from_name(name).as_dict()
 
 
 def describe_certificate(cert) -> dict:
     """Everything a person or a playbook needs to know about a certificate, as a plain dict."""
     constraints = _extension(cert, x509.BasicConstraints)
-    self_issued = chain.is_self_issued(cert)
+    self_issued = chain_facts.is_self_issued(cert)
     return {
         "subject": _name_dict(cert.subject),
-        "subject_text": names.name_to_text(cert.subject),
+        "subject_text": subject_fields.name_to_text(cert.subject),
         "issuer": _name_dict(cert.issuer),
-        "issuer_text": names.name_to_text(cert.issuer),
-        "subject_alt_name": [str(entry) for entry in names.sans_from_certificate(cert)],
+        "issuer_text": subject_fields.name_to_text(cert.issuer),
+        "subject_alt_name": [str(entry) for entry in hostnames.sans_from_certificate(cert)],
         "serial_number": format(cert.serial_number, "x"),
         "not_before": iso_time(cert.not_valid_before_utc),
         "not_after": iso_time(cert.not_valid_after_utc),
@@ -91,7 +91,7 @@ def describe_certificate(cert) -> dict:
         "is_ca": bool(constraints and constraints.ca),
         "path_length": constraints.path_length if constraints and constraints.ca else None,
         "self_issued": self_issued,
-        "self_signed": self_issued and chain.is_self_signed(cert),
+        "self_signed": self_issued and chain_facts.is_self_signed(cert),
         "key_usage": _key_usage(cert),
         "extended_key_usage": _eku_names(cert),
         "ca_issuers_urls": aia.ca_issuers_urls(cert),
@@ -108,8 +108,8 @@ def describe_csr(csr) -> dict:
     """A certificate request as a plain dict."""
     return {
         "subject": _name_dict(csr.subject),
-        "subject_text": names.name_to_text(csr.subject),
-        "subject_alt_name": [str(entry) for entry in names.sans_from_certificate(csr)],
+        "subject_text": subject_fields.name_to_text(csr.subject),
+        "subject_alt_name": [str(entry) for entry in hostnames.sans_from_certificate(csr)],
         "public_key_fingerprint": public_key_fingerprint(csr.public_key()),
         "public_key": describe_key(csr.public_key()),
         "signature_algorithm": _signature_algorithm(csr),
@@ -135,7 +135,7 @@ class Difference:
 
 def compare_with_spec(
     obj,
-    subject: names.SubjectSpec | None = None,
+    subject: subject_fields.SubjectSpec | None = None,
     sans=None,
     key_spec: KeySpec | None = None,
     public_key_fingerprint_wanted: str | None = None,
@@ -148,14 +148,14 @@ def compare_with_spec(
     """
     differences: list[Difference] = []
     if subject is not None:
-        current = names.subject_from_name(obj.subject).as_dict()
+        current = subject_fields.subject_from_name(obj.subject).as_dict()
         wanted = subject.as_dict()
         for field in sorted(set(current) | set(wanted)):
             if current.get(field) != wanted.get(field):
                 differences.append(Difference(field, current.get(field), wanted.get(field)))
     if sans is not None:
-        current_sans = [str(entry) for entry in names.sans_from_certificate(obj)]
-        wanted_sans = [str(entry) for entry in names.parse_sans(sans)]
+        current_sans = [str(entry) for entry in hostnames.sans_from_certificate(obj)]
+        wanted_sans = [str(entry) for entry in hostnames.parse_sans(sans)]
         if set(current_sans) != set(wanted_sans) or (
             wanted_sans and current_sans and current_sans[0] != wanted_sans[0]
         ):

@@ -48,14 +48,22 @@ def looks_like_fingerprint(text: str) -> bool:
     return bool(_HEX64.match(cleaned))
 
 
-def normalize_fingerprint(text: str) -> str:
-    """Accept ``AB:CD..``, ``abcd..``, ``SHA256=AB:..`` or spaced hex; return the canonical form."""
-    cleaned = re.sub(r"[\s:]", "", str(text)).lower()
+def fingerprint_or_none(text) -> str | None:
+    """The canonical form of ``AB:CD..``, ``abcd..``, ``SHA256=AB:..`` or spaced hex; None when it is no fingerprint."""
+    cleaned = re.sub(r"[\s:]", "", str(text if text is not None else "")).lower()
     if cleaned.startswith("sha256"):
         cleaned = cleaned[len("sha256") :].lstrip("=")
     if not _HEX64.match(cleaned):
+        return None
+    return format_digest(bytes.fromhex(cleaned))
+
+
+def normalize_fingerprint(text: str) -> str:
+    """The canonical form of a SHA-256 fingerprint in any spelling; SpecError when ``text`` is none."""
+    canonical = fingerprint_or_none(text)
+    if canonical is None:
         raise SpecError(
             f"'{text}' is not a SHA-256 fingerprint.",
             "Give 64 hex digits, with or without colons (as 'openssl x509 -noout -fingerprint -sha256' prints them).",
         )
-    return format_digest(bytes.fromhex(cleaned))
+    return canonical

@@ -47,6 +47,19 @@ def _aware(moment: datetime.datetime) -> datetime.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
+def parse_time(text) -> datetime.datetime:
+    """An ISO 8601 time (``Z`` or an offset; a naive time counts as UTC) as an aware datetime; SpecError otherwise."""
+    if isinstance(text, datetime.datetime):
+        return _aware(text)
+    value = str(text).strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    try:
+        return _aware(datetime.datetime.fromisoformat(value))
+    except ValueError:
+        raise SpecError(f"'{text}' is not an ISO 8601 time.", hint="Write it like 2026-11-29T09:50:13Z.") from None
+
+
 def _number(value, option: str) -> float | None:
     if value is None:
         return None

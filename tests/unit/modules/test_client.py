@@ -27,7 +27,7 @@ from ansible_collections.bomgar.pki.plugins.module_utils.appliance.client import
     ApplianceTLSError,
     api_base_url,
 )
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from cryptography.hazmat.primitives import serialization
 
 TOKEN = "unit-test-token-0123456789"
@@ -252,7 +252,7 @@ def test_an_answer_that_is_not_json(scripted_server):
 def tls_material(tmp_path, sans, name="server"):
     """A self-signed certificate for ``sans``; returns (server SSLContext, path of the certificate)."""
     key = keys.generate_private_key(keys.KeySpec.create("ec"))
-    cert = builder.self_signed_certificate(key, names.SubjectSpec(common_name="Unit API"), sans, days=2)
+    cert = builder.self_signed_certificate(key, subject_fields.SubjectSpec(common_name="Unit API"), sans, days=2)
     cert_path = tmp_path / f"{name}.pem"
     key_path = tmp_path / f"{name}.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -441,7 +441,7 @@ def test_tls_contexts_are_made_once_per_ca_file(scripted_server, tmp_path):
     ca_file = tmp_path / "ca.pem"
     spec = keys.KeySpec.create("ec")
     key = keys.generate_private_key(spec)
-    root = builder.create_ca_certificate(key, names.SubjectSpec(common_name="Unit Root"))
+    root = builder.create_ca_certificate(key, subject_fields.SubjectSpec(common_name="Unit Root"))
     ca_file.write_bytes(root.public_bytes(serialization.Encoding.PEM))
     first = make_client("https://127.0.0.1:1", ca_path=str(ca_file))
     second = make_client("https://127.0.0.1:2", ca_path=str(ca_file))

@@ -34,14 +34,6 @@ def ids(items):
 # --- dates and renewal -------------------------------------------------------------
 
 
-def test_parse_time_reads_the_api_form_as_utc():
-    assert info.parse_time("2026-11-29T09:50:13Z") == datetime.datetime(2026, 11, 29, 9, 50, 13, tzinfo=UTC)
-
-
-def test_parse_time_takes_a_naive_time_as_utc():
-    assert info.parse_time("2026-11-29T09:50:13").tzinfo is not None
-
-
 CERT_YEAR = {"not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-01T00:00:00Z"}
 
 
@@ -141,14 +133,6 @@ def test_served_entry_matches_on_the_leaf_only():
     assert info.served_entry("127.0.0.3", 443, [FP_RENEWED, FP_DEFAULT], FP_RENEWED)["matches_binding"] is True
     assert info.served_entry("127.0.0.3", 443, [FP_DEFAULT, FP_RENEWED], FP_RENEWED)["matches_binding"] is False
     assert info.served_entry("127.0.0.3", 443, [], None)["matches_binding"] is False
-
-
-@pytest.mark.parametrize(
-    ("status", "option", "port"),
-    [({}, None, 443), ({"site_port": 9443}, None, 9443), ({"site_port": 9443}, 8443, 8443)],
-)
-def test_site_port_comes_from_the_option_then_the_status_then_443(status, option, port):
-    assert info.site_port_of(status, option) == port
 
 
 # --- options -------------------------------------------------------------------------

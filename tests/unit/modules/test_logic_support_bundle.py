@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 from ansible_collections.bomgar.pki.plugins.module_utils.appliance.logic import support_bundle as sb
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.errors import PrivateKeyFound
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.fingerprints import certificate_fingerprint
 from cryptography.hazmat.primitives import serialization
@@ -42,15 +42,17 @@ def pem(*certs) -> str:
 def hierarchy():
     """root -> issuing -> leaf, and a self-signed certificate, with the leaf's key."""
     root_key = keys.generate_private_key(keys.KeySpec.create("ec"))
-    root = builder.create_ca_certificate(root_key, names.SubjectSpec(common_name="Unit Root CA"))
+    root = builder.create_ca_certificate(root_key, subject_fields.SubjectSpec(common_name="Unit Root CA"))
     issuing_key = keys.generate_private_key(keys.KeySpec.create("ec"))
     issuing = builder.create_ca_certificate(
-        issuing_key, names.SubjectSpec(common_name="Unit Issuing CA"), issuer_cert=root, issuer_key=root_key
+        issuing_key, subject_fields.SubjectSpec(common_name="Unit Issuing CA"), issuer_cert=root, issuer_key=root_key
     )
     leaf_key = keys.generate_private_key(keys.KeySpec.create("ec"))
-    csr = builder.build_csr(leaf_key, names.SubjectSpec(common_name="Support"), ["DNS:support.example.com"])
+    csr = builder.build_csr(leaf_key, subject_fields.SubjectSpec(common_name="Support"), ["DNS:support.example.com"])
     leaf = builder.sign_csr(csr, issuing, issuing_key)
-    lone = builder.self_signed_certificate(leaf_key, names.SubjectSpec(common_name="Support"), ["DNS:x.example.com"])
+    lone = builder.self_signed_certificate(
+        leaf_key, subject_fields.SubjectSpec(common_name="Support"), ["DNS:x.example.com"]
+    )
     return {"root": root, "issuing": issuing, "leaf": leaf, "self_signed": lone, "key": leaf_key}
 
 
@@ -65,35 +67,7 @@ def api_certificate(leaf, chain, status) -> dict:
     }
 
 
-# --- chain, root and software update -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("certificate", "root"),
-    [
-        ({"chain_status": "self_signed", "sha256_fingerprint": FP_LEAF, "chain": [FP_LEAF]}, FP_LEAF),
-        ({"chain_status": "complete", "sha256_fingerprint": FP_LEAF, "chain": [FP_LEAF, FP_ISSUING, FP_ROOT]}, FP_ROOT),
-        ({"chain_status": "incomplete", "sha256_fingerprint": FP_LEAF, "chain": [FP_LEAF, FP_ISSUING]}, None),
-        ({"chain_status": "complete", "sha256_fingerprint": FP_LEAF, "chain": []}, None),
-    ],
-)
-def test_root_fingerprint(certificate, root):
-    assert sb.root_fingerprint(certificate) == root
-
-
-@pytest.mark.parametrize(
-    ("root", "trusted", "required"),
-    [
-        (FP_ROOT, [FP_ROOT], False),
-        (FP_ROOT, [FP_ROOT.upper()], False),
-        (FP_ROOT, [FP_ISSUING], True),
-        (FP_ROOT, [], True),
-        (FP_ROOT, None, True),
-        (None, [FP_ROOT], True),
-    ],
-)
-def test_software_update_required_when_the_root_is_not_trusted(root, trusted, required):
-    assert sb.check_software_update_required(root, trusted) is required
+# --- chain ---------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("status", ["complete", "self_signed"])

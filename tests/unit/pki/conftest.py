@@ -6,7 +6,13 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
+
+
+@pytest.fixture(scope="session")
+def signing_key():
+    """A P-256 key to sign test certificates with."""
+    return keys.generate_private_key(keys.KeySpec.create("ec", curve="P-256"))
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +28,9 @@ def ec_key():
 @pytest.fixture(scope="session")
 def self_signed():
     def make(key, cn="support.example.com", sans=("DNS:support.example.com",), days=30, **kwargs):
-        return builder.self_signed_certificate(key, names.SubjectSpec(common_name=cn), list(sans), days=days, **kwargs)
+        return builder.self_signed_certificate(
+            key, subject_fields.SubjectSpec(common_name=cn), list(sans), days=days, **kwargs
+        )
 
     return make
 
@@ -32,12 +40,12 @@ def local_ca():
     """A root and an issuing intermediate, as a small internal PKI has them."""
     root_key = keys.generate_private_key(keys.KeySpec.create("ec", curve="P-384"))
     root = builder.create_ca_certificate(
-        root_key, names.SubjectSpec(common_name="Example Root CA", organization_name="Example")
+        root_key, subject_fields.SubjectSpec(common_name="Example Root CA", organization_name="Example")
     )
     issuing_key = keys.generate_private_key(keys.KeySpec.create("ec", curve="P-256"))
     issuing = builder.create_ca_certificate(
         issuing_key,
-        names.SubjectSpec(common_name="Example Issuing CA", organization_name="Example"),
+        subject_fields.SubjectSpec(common_name="Example Issuing CA", organization_name="Example"),
         days=1825,
         issuer_cert=root,
         issuer_key=root_key,

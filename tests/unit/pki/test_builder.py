@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, hostnames, keys, subject_fields
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.errors import ChainError, KeyMismatch, SpecError
 from cryptography import x509
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
-SUBJECT = names.SubjectSpec(
+SUBJECT = subject_fields.SubjectSpec(
     common_name="support.example.com",
     country_name="DE",
     state_or_province_name="Bavaria",
@@ -29,17 +29,17 @@ def ext(cert, cls):
 def test_csr_carries_subject_and_sans(rsa_key):
     csr = builder.build_csr(rsa_key, SUBJECT, SANS)
     assert csr.is_signature_valid
-    assert names.subject_from_name(csr.subject) == SUBJECT
-    assert [str(e) for e in names.sans_from_certificate(csr)] == SANS
+    assert subject_fields.subject_from_name(csr.subject) == SUBJECT
+    assert [str(e) for e in hostnames.sans_from_certificate(csr)] == SANS
     assert keys.key_matches_csr(rsa_key, csr)
 
 
 @pytest.mark.parametrize(
     ("subject", "sans", "words"),
     [
-        (names.SubjectSpec(common_name="support.example.com", country_name="UK"), SANS, "GB"),
-        (names.SubjectSpec(common_name="support.example.com"), ["DNS:other.example.com"], "first"),
-        (names.SubjectSpec(common_name="Support"), ["DNS:*.com"], r"\*\.com"),
+        (subject_fields.SubjectSpec(common_name="support.example.com", country_name="UK"), SANS, "GB"),
+        (subject_fields.SubjectSpec(common_name="support.example.com"), ["DNS:other.example.com"], "first"),
+        (subject_fields.SubjectSpec(common_name="Support"), ["DNS:*.com"], r"\*\.com"),
     ],
 )
 def test_csr_refuses_procedure_violations(rsa_key, subject, sans, words):
@@ -57,7 +57,7 @@ def test_self_signed_is_a_server_certificate(ec_key):
     assert not ext(cert, x509.KeyUsage).value.key_encipherment  # EC keys do not encipher
     assert cert.not_valid_before_utc == now - builder.BACKDATE
     assert cert.not_valid_after_utc == now + datetime.timedelta(days=90)
-    assert [str(e) for e in names.sans_from_certificate(cert)] == SANS
+    assert [str(e) for e in hostnames.sans_from_certificate(cert)] == SANS
 
 
 @pytest.mark.parametrize("days", [0, -5, 3651, "long"])
@@ -74,7 +74,7 @@ def test_sign_csr_with_local_ca(rsa_key, local_ca):
     cert.verify_directly_issued_by(local_ca["issuing"])
     assert cert.subject == csr.subject
     assert cert.issuer == local_ca["issuing"].subject
-    assert [str(e) for e in names.sans_from_certificate(cert)] == SANS
+    assert [str(e) for e in hostnames.sans_from_certificate(cert)] == SANS
     assert ext(cert, x509.ExtendedKeyUsage).value == x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH])
     assert ext(cert, x509.KeyUsage).value.key_encipherment  # RSA
     issuing_ski = ext(local_ca["issuing"], x509.SubjectKeyIdentifier).value.digest
@@ -123,6 +123,8 @@ def test_ca_certificates(local_ca):
     assert ext(issuing, x509.BasicConstraints).value == x509.BasicConstraints(ca=True, path_length=0)
     assert ext(issuing, x509.KeyUsage).value.key_cert_sign
     with pytest.raises(SpecError, match="common name"):
-        builder.create_ca_certificate(local_ca["root_key"], names.SubjectSpec(organization_name="x"))
+        builder.create_ca_certificate(local_ca["root_key"], subject_fields.SubjectSpec(organization_name="x"))
     with pytest.raises(SpecError, match="issuing CA's key"):
-        builder.create_ca_certificate(local_ca["root_key"], names.SubjectSpec(common_name="x"), issuer_cert=root)
+        builder.create_ca_certificate(
+            local_ca["root_key"], subject_fields.SubjectSpec(common_name="x"), issuer_cert=root
+        )

@@ -12,7 +12,7 @@ import os
 
 import cryptography_vectors
 import pytest
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import chain
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import chain, chain_facts
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.errors import AIAFetchError, ChainError
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.fingerprints import certificate_fingerprint
 from chain_factory import (
@@ -277,7 +277,7 @@ def test_find_leaf_without_hints_skips_an_issuer_that_lacks_basic_constraints():
     root = make_root()
     legacy_ca = make_intermediate(root, "Legacy Issuing CA", with_basic_constraints=False)
     leaf = make_leaf(legacy_ca)
-    assert chain.classify(legacy_ca.cert) == "server"
+    assert chain_facts.classify(legacy_ca.cert) == "server"
     assert chain.find_leaf([legacy_ca.cert, leaf.cert, root.cert]) == leaf.cert
 
 
@@ -403,7 +403,7 @@ CLASSIFY_CASES = _classify_cases()
 @pytest.mark.parametrize("case", list(CLASSIFY_CASES))
 def test_classify_by_the_procedure(case):
     cert, hostnames, expected = CLASSIFY_CASES[case]
-    assert chain.classify(cert, hostnames) == expected
+    assert chain_facts.classify(cert, hostnames) == expected
 
 
 def test_self_issued_and_self_signed():
@@ -412,12 +412,12 @@ def test_self_issued_and_self_signed():
         "x", issuer=make_root("Other"), subject=root.cert.subject, issuer_name=root.cert.subject
     )
     leaf = make_leaf(root)
-    assert chain.is_self_issued(root.cert) and chain.is_self_signed(root.cert)
-    assert chain.is_self_issued(other_key_same_name.cert)
-    assert not chain.is_self_signed(other_key_same_name.cert)
-    assert chain.issued_by(leaf.cert, root.cert)
-    assert not chain.issued_by(root.cert, leaf.cert)
-    assert not chain.issued_by(leaf.cert, make_root().cert)  # same name, different key
+    assert chain_facts.is_self_issued(root.cert) and chain_facts.is_self_signed(root.cert)
+    assert chain_facts.is_self_issued(other_key_same_name.cert)
+    assert not chain_facts.is_self_signed(other_key_same_name.cert)
+    assert chain_facts.issued_by(leaf.cert, root.cert)
+    assert not chain_facts.issued_by(root.cert, leaf.cert)
+    assert not chain_facts.issued_by(leaf.cert, make_root().cert)  # same name, different key
 
 
 # --- validation ------------------------------------------------------------------------

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, describe, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, describe, keys, subject_fields
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.fingerprints import (
     certificate_fingerprint,
     public_key_fingerprint,
 )
 
-SUBJECT = names.SubjectSpec(common_name="Support Site", country_name="US", organization_name="Example Inc")
+SUBJECT = subject_fields.SubjectSpec(common_name="Support Site", country_name="US", organization_name="Example Inc")
 SANS = ["DNS:support.example.com", "DNS:remote.example.com"]
 
 
@@ -66,7 +66,7 @@ def test_compare_with_spec_lists_each_difference(rsa_key, ec_key):
     assert describe.compare_with_spec(csr, SUBJECT, SANS, keys.KeySpec.create("rsa", 2048)) == []
     # order of alternative names after the first does not matter
     assert describe.compare_with_spec(csr, sans=[SANS[0], SANS[1].upper()]) == []
-    changed = names.SubjectSpec(common_name="Support Site", country_name="DE", locality_name="Berlin")
+    changed = subject_fields.SubjectSpec(common_name="Support Site", country_name="DE", locality_name="Berlin")
     diffs = describe.compare_with_spec(
         csr,
         changed,

@@ -9,14 +9,14 @@ import shutil
 import subprocess
 
 import pytest
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.fingerprints import public_key_fingerprint
 from cryptography.hazmat.primitives import serialization
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="the openssl CLI is not installed")
 
 PASS = "openssl-cross-check"
-SUBJECT = names.SubjectSpec(common_name="support.example.com", country_name="DE", organization_name="Example")
+SUBJECT = subject_fields.SubjectSpec(common_name="support.example.com", country_name="DE", organization_name="Example")
 SANS = ["DNS:support.example.com", "DNS:*.example.com", "IP:192.0.2.10"]
 
 

@@ -437,7 +437,7 @@ def test_decide_without_now_uses_the_clock():
         (INFO, {**SPEC, "provider": "acme"}, SpecError, "provider 'acme' is not known"),
         (INFO, {**SPEC, "renew_before_days": 30, "renew_before_percent": 10}, SpecError, "Choose one"),
         (INFO, {**SPEC, "expected_root_fingerprint": "abc"}, SpecError, "not a SHA-256 fingerprint"),
-        (INFO, {**SPEC, "now": "yesterday"}, cd.DecisionError, "not an ISO 8601 time"),
+        (INFO, {**SPEC, "now": "yesterday"}, SpecError, "not an ISO 8601 time"),
         (INFO, {**SPEC, "force": "maybe"}, SpecError, "force must be true or false"),
         (INFO, "support", SpecError, "must be a mapping"),
         ({"failed": True, "msg": "401 Unauthorized"}, SPEC, cd.DecisionError, "401 Unauthorized"),

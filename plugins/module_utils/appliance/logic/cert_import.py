@@ -21,30 +21,43 @@ are checked before anything is uploaded.
 from __future__ import annotations
 
 import base64
-import binascii
-import os
-from dataclasses import dataclass, field
 
-from ..resources import certificate_for_diff
+from ...procedure_rules import software_update_of
 from ..runner import Context, ModuleFailed, ModuleSpec
 from . import ip_binding
+from .cert_import_inputs import SourceFile, item_summary, load_sources, read_sources
+from .cert_import_plan import (
+    Prediction,
+    certificate_role,
+    chain_summary,
+    diff_entry,
+    incomplete_chain_message,
+    missing_issuer_summary,
+    newest,
+    orphan_key,
+    predict_import,
+    select_for_public_key,
+)
 
 try:
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from ...pki import aia, chain, formats
+    from ...pki import aia, chain, chain_facts, formats
     from ...pki.describe import describe_certificate
-    from ...pki.fingerprints import certificate_fingerprint, public_key_fingerprint
-    from ...pki.names import subject_from_name, uncovered_hostnames
+    from ...pki.fingerprints import certificate_fingerprint, fingerprint_or_none, public_key_fingerprint
+    from ...pki.hostnames import uncovered_hostnames
+    from ...pki.subject_fields import subject_from_name
 except ImportError:  # reported through deps.require_cryptography()
     Encoding = aia = chain = formats = describe_certificate = None
-    certificate_fingerprint = public_key_fingerprint = subject_from_name = uncovered_hostnames = None
+    certificate_fingerprint = fingerprint_or_none = public_key_fingerprint = subject_from_name = None
+    uncovered_hostnames = None
 
 ARGUMENT_SPEC = {
     "src": {"type": "list", "elements": "path"},
     "content": {"type": "list", "elements": "str", "no_log": True},
     "passphrase": {"type": "str", "no_log": True},
     "friendly_name": {"type": "str"},
+    "for_public_key": {"type": "str"},
     "fetch_chain": {"type": "bool", "default": False},
     "require_complete_chain": {"type": "bool", "default": False},
     "bind": {
@@ -60,10 +73,9 @@ ARGUMENT_SPEC = {
     },
 }
 
-MAX_INPUT_BYTES = 1024 * 1024
+
 # Rounds of "look the missing issuer up on the appliance, then through AIA" before the chain is reported as it is.
 MAX_COMPLETION_ROUNDS = 8
-_PEM_MARKER = "-----BEGIN "
 _PREDICTED_FIELDS = (
     "sha256_fingerprint",
     "subject",
@@ -74,169 +86,6 @@ _PREDICTED_FIELDS = (
     "public_key_fingerprint",
     "self_signed",
 )
-
-
-@dataclass
-class SourceFile:
-    """One input: its name in messages, its original bytes, and what was found in it."""
-
-    name: str
-    data: bytes
-    items: list = field(default_factory=list)
-
-
-@dataclass
-class Prediction:
-    """What the appliance will do with the import: certificates new or gaining their key, the rest, new keys."""
-
-    imported: list = field(default_factory=list)
-    unchanged: list = field(default_factory=list)
-    new_keys: list = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        """True when the import would write anything."""
-        return bool(self.imported or self.new_keys)
-
-
-# --- reading the inputs (pure) ----------------------------------------------------------------
-
-
-def decode_content(text: str, name: str) -> bytes:
-    """The bytes of one ``content`` entry: PEM text as it stands, anything else read as base64 of a binary file."""
-    if _PEM_MARKER in text:
-        return text.encode("utf-8")
-    compact = "".join(text.split())
-    try:
-        data = base64.b64decode(compact.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error, ValueError):
-        data = b""
-    if not data:
-        raise ValueError(
-            f"{name} is neither PEM text (no '-----BEGIN' line) nor base64. Give the PEM text of the file, or the "
-            "base64 of a binary file (DER, PKCS#7, PKCS#8, PKCS#12), e.g. the 'content' that ansible.builtin.slurp "
-            "returns."
-        )
-    return data
-
-
-def check_size(size: int, name: str) -> str | None:
-    """A message when a file is over the 1 MiB limit the appliance takes, else None."""
-    if size <= MAX_INPUT_BYTES:
-        return None
-    return (
-        f"'{name}' is {size} bytes; the limit is {MAX_INPUT_BYTES} bytes (1 MiB). Certificates, bundles and keys are "
-        "far smaller: check that this is the right file."
-    )
-
-
-def item_summary(item) -> dict:
-    """What one certificate or key in the files is, as the module reports it (never key material)."""
-    return {"source": item.source, "kind": item.kind, "format": item.format, "description": item.describe()}
-
-
-# --- deciding (pure) ----------------------------------------------------------------------------
-
-
-def orphan_key(key_fingerprints: dict, certificate_public_keys: set, appliance_certificates: list) -> tuple | None:
-    """``(public key fingerprint, source)`` of the first key that belongs to no certificate, or None.
-
-    ``key_fingerprints`` maps each imported key's public-key fingerprint to the file it came from;
-    a key belongs to a certificate of the files (``certificate_public_keys``) or of the appliance.
-    """
-    on_appliance = {cert.get("public_key_fingerprint") for cert in appliance_certificates}
-    for fingerprint, source in key_fingerprints.items():
-        if fingerprint not in certificate_public_keys and fingerprint not in on_appliance:
-            return fingerprint, source
-    return None
-
-
-def predict_import(
-    certificates: dict, key_fingerprints, appliance_certificates: list, appliance_keys: list
-) -> Prediction:
-    """What ``POST certificates/import`` will report, decided from fingerprints alone.
-
-    ``certificates`` maps each imported certificate's fingerprint to its public-key fingerprint. A
-    certificate the appliance lacks is imported; one it holds without its private key is imported
-    again when the import brings that key; every other one is unchanged. A key the appliance lacks
-    is new.
-    """
-    present = {cert.get("sha256_fingerprint"): cert for cert in appliance_certificates}
-    appliance_key_fingerprints = {key.get("public_key_fingerprint") for key in appliance_keys}
-    keys = set(key_fingerprints)
-    prediction = Prediction()
-    for fingerprint, public_fingerprint in certificates.items():
-        existing = present.get(fingerprint)
-        if existing is None or (not existing.get("private_key_available") and public_fingerprint in keys):
-            prediction.imported.append(fingerprint)
-        else:
-            prediction.unchanged.append(fingerprint)
-    for cert in appliance_certificates:
-        fingerprint = cert.get("sha256_fingerprint")
-        if fingerprint in certificates or fingerprint in prediction.imported:
-            continue
-        if not cert.get("private_key_available") and cert.get("public_key_fingerprint") in keys:
-            prediction.imported.append(fingerprint)
-    prediction.new_keys = [
-        fingerprint for fingerprint in key_fingerprints if fingerprint not in appliance_key_fingerprints
-    ]
-    return prediction
-
-
-def certificate_role(cert) -> str:
-    """``server``, ``intermediate`` or ``root``, as the appliance classifies it (a CA is never a server)."""
-    if chain.is_ca(cert):
-        return chain.ROLE_ROOT if chain.is_self_signed(cert) else chain.ROLE_INTERMEDIATE
-    return chain.classify(cert)
-
-
-def newest(certificates: list) -> dict | None:
-    """The most recently issued of several appliance certificates, or None."""
-    if not certificates:
-        return None
-    return max(certificates, key=lambda cert: (cert.get("not_before") or "", cert.get("created_at") or ""))
-
-
-def incomplete_chain_message(report) -> str:
-    """The warning for a chain that does not reach a root: the missing issuer, where to get it, what to do."""
-    leaf = report.leaf.subject.rfc4514_string() or "(empty subject)"
-    top = report.chain[-1].subject.rfc4514_string() or "(empty subject)"
-    text = f"The chain of '{leaf}' is incomplete: its issuer '{report.missing_issuer}'"
-    if len(report.chain) > 1:
-        text = f"The chain of '{leaf}' is incomplete: the issuer '{report.missing_issuer}' of '{top}'"
-    text += " is neither in the files nor on the appliance."
-    if report.missing_aia_urls:
-        text += (
-            f" Its certificate can be fetched from {', '.join(report.missing_aia_urls)} (AIA caIssuers): set "
-            "fetch_chain: true, or import that file"
-        )
-    else:
-        text += " The certificate names no AIA caIssuers link: import"
-    return text + " together with every intermediate and root file the CA sent."
-
-
-def chain_summary(report) -> dict:
-    """The chain as the module returns it: fingerprints leaf first, roles, subjects, status, what is missing."""
-    if report is None:
-        return {}
-    described = report.as_dict()
-    keys = ("status", "fingerprints", "roles", "subjects", "not_after", "missing_issuer", "missing_aia_urls", "fetched")
-    return {name: described[name] for name in keys}
-
-
-def missing_issuer_summary(report) -> dict:
-    """``{name, ca_issuers_urls}`` of the issuer the chain lacks; empty when nothing is missing."""
-    if report is None or not report.missing_issuer:
-        return {}
-    return {"name": report.missing_issuer, "ca_issuers_urls": list(report.missing_aia_urls)}
-
-
-def diff_entry(cert: dict) -> dict:
-    """A certificate in the diff: names, fingerprints, dates, chain status, bindings, whether its key is there."""
-    entry = certificate_for_diff(cert)
-    if "private_key_available" in cert:
-        entry["private_key_available"] = cert["private_key_available"]
-    return entry
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -258,50 +107,24 @@ class _Run:
         self.exported_ids: set = set()
         self.requests: list | None = None  # the appliance's certificate requests, read when a name is predicted
         self.pool: dict = {}  # fingerprint -> certificate: the files, the appliance's chain certificates, AIA
+        self.left_out: list = []  # {source, reason} of the inputs left out
+        self.found = True  # with for_public_key: whether the files hold a certificate for that key
 
     # reading
 
     def read_inputs(self) -> None:
-        for given in self.params.get("src") or []:
-            self.sources.append(SourceFile(given, self._read_src(given)))
-        for position, text in enumerate(self.params.get("content") or []):
-            name = f"content[{position}]"
-            try:
-                data = decode_content(text, name)
-            except ValueError as exc:
-                self.ctx.fail(str(exc))
-            problem = check_size(len(data), name)
-            if problem:
-                self.ctx.fail(problem)
-            self.sources.append(SourceFile(name, data))
-        passphrase = self.params.get("passphrase")
+        sources, self.left_out = load_sources(self.ctx, read_sources(self.ctx), self.params.get("passphrase"))
+        wanted = self.params.get("for_public_key")
+        if wanted:
+            sources, left_out, self.found = select_for_public_key(sources, wanted)
+            self.left_out += left_out
+        self.sources = sources
         for source in self.sources:
-            loaded = formats.load_bytes_with_notes(source.data, passphrase, source=source.name)
-            source.items = list(loaded.items)
-            for note in loaded.notes:
-                self.ctx.warn(note)
             for item in source.items:
                 if item.kind == formats.KIND_CERTIFICATE:
                     self.certificates.setdefault(item.fingerprint, item.obj)
                 else:
                     self.keys.setdefault(item.fingerprint, source.name)
-
-    def _read_src(self, given: str) -> bytes:
-        path = self.ctx.resolve_path(given)
-        if not os.path.isfile(path):
-            self.ctx.fail(
-                f"src file '{given}' does not exist on the controller (looked for it as given and in the files/ "
-                "folders of the role and the play). Give the path of the certificate, bundle or key file."
-            )
-        problem = check_size(os.path.getsize(path), given)
-        if problem:
-            self.ctx.fail(problem)
-        try:
-            with open(path, "rb") as handle:
-                return handle.read(MAX_INPUT_BYTES + 1)
-        except OSError as exc:
-            self.ctx.fail(f"src file '{given}' cannot be read: {exc.strerror or exc}. Check its permissions.")
-        return b""  # not reached: ctx.fail raises
 
     # the appliance
 
@@ -349,7 +172,7 @@ class _Run:
         belongs to; else the appliance's certificate whose missing issuer the files bring.
         """
         imported = list(self.certificates.values())
-        servers = [cert for cert in imported if certificate_role(cert) == chain.ROLE_SERVER]
+        servers = [cert for cert in imported if certificate_role(cert) == chain_facts.ROLE_SERVER]
         if servers:
             return self._pick_imported_leaf(imported, servers)
         candidates = []
@@ -357,14 +180,14 @@ class _Run:
             candidates = [
                 c
                 for c in self.appliance_certificates
-                if c.get("role") == chain.ROLE_SERVER and c.get("public_key_fingerprint") in self.keys
+                if c.get("role") == chain_facts.ROLE_SERVER and c.get("public_key_fingerprint") in self.keys
             ]
         if not candidates and imported:
             subjects = {cert.subject.rfc4514_string() for cert in imported}
             candidates = [
                 c
                 for c in self.appliance_certificates
-                if c.get("role") == chain.ROLE_SERVER
+                if c.get("role") == chain_facts.ROLE_SERVER
                 and not c.get("factory_default")
                 and c.get("chain_status") == chain.STATUS_INCOMPLETE
                 and c.get("missing_issuer") in subjects
@@ -378,6 +201,9 @@ class _Run:
         return exported[0], exported[1:]
 
     def _pick_imported_leaf(self, imported: list, servers: list):
+        wanted = self.params.get("for_public_key")
+        if wanted:
+            servers = [cert for cert in servers if public_key_fingerprint(cert.public_key()) == wanted] or servers
         if len(servers) > 1:
             with_key = [cert for cert in servers if public_key_fingerprint(cert.public_key()) in self.keys]
             if len(with_key) == 1:
@@ -498,9 +324,9 @@ class _Run:
 
     def _predicted_name(self, cert, role: str, described: dict) -> str:
         """The friendly name the appliance gives a new certificate: the one asked for, its request's, its names."""
-        if role == chain.ROLE_SERVER and self.params.get("friendly_name"):
+        if role == chain_facts.ROLE_SERVER and self.params.get("friendly_name"):
             return self.params["friendly_name"]
-        if role == chain.ROLE_SERVER:
+        if role == chain_facts.ROLE_SERVER:
             if self.requests is None:
                 self.requests = list(self.client.get("certificate-requests") or [])
             public_fp = described["public_key_fingerprint"]
@@ -510,7 +336,7 @@ class _Run:
         common_name = described["subject"].get("common_name")
         if common_name:
             return common_name
-        if role == chain.ROLE_SERVER and described["subject_alt_name"]:
+        if role == chain_facts.ROLE_SERVER and described["subject_alt_name"]:
             return described["subject_alt_name"][0].split(":", 1)[-1]
         return cert.subject.rfc4514_string() or certificate_fingerprint(cert)[:23]
 
@@ -527,13 +353,49 @@ def _recording(fetch, origins: dict):
     return fetch_and_note
 
 
+def _public_key_option(ctx, text: str) -> str:
+    fingerprint = fingerprint_or_none(text)
+    if fingerprint is None:
+        ctx.fail(
+            f"for_public_key '{text}' is not a SHA-256 public key fingerprint. Give the public_key_fingerprint of the "
+            "request (appliance_csr returns it as request.public_key_fingerprint)."
+        )
+    return fingerprint
+
+
+def _waiting(ctx, job) -> dict:
+    """The result when the files hold no certificate for ``for_public_key`` yet: nothing is uploaded."""
+    folders = ", ".join(ctx.params.get("src") or []) or "the files given"
+    return {
+        "changed": False,
+        "waiting": True,
+        "msg": f"No certificate for public key {ctx.params['for_public_key']} in {folders} yet; nothing was imported.",
+        "certificate": {},
+        "imported": [],
+        "unchanged": [],
+        "items": job.items(),
+        "left_out": job.left_out,
+        "chain": {},
+        "missing_issuer": {},
+        "chain_status": None,
+        "root_fingerprint": None,
+        "software_update_required": None,
+        "diff": {"before": {"certificates": []}, "after": {"certificates": []}},
+    }
+
+
 def run(ctx) -> dict:
     """Read the files, decide what is new, check the chain, and upload when something would change."""
     from ...pki.deps import require_cryptography
 
     require_cryptography()
+    wanted_key = ctx.params.get("for_public_key")
+    if wanted_key is not None:
+        ctx.params["for_public_key"] = _public_key_option(ctx, wanted_key)
     job = _Run(ctx)
     job.read_inputs()
+    if not job.found:
+        return _waiting(ctx, job)
     job.load_appliance()
     job.refuse_orphan_keys()
 
@@ -592,7 +454,11 @@ def run(ctx) -> dict:
         "chain": chain_summary(report),
         "missing_issuer": missing_issuer_summary(report),
         "chain_status": report.status if report is not None else None,
+        **software_update_of(certificate, job.client.get("status/basics") if certificate else None),
+        "left_out": job.left_out,
     }
+    if ctx.params.get("for_public_key"):
+        result["waiting"] = False
     result["diff"] = {
         "before": {"certificates": before},
         "after": {"certificates": [diff_entry(after_entries[fp]) for fp in relevant if fp in after_entries]},

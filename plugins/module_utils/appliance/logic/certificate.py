@@ -12,8 +12,9 @@ A certificate that is not there is already absent.
 
 from __future__ import annotations
 
+from ...pki.fingerprints import fingerprint_or_none
 from ..client import ApplianceAPIError
-from ..resources import certificate_for_diff, normalize_fingerprint
+from ..resources import certificate_for_diff
 from ..runner import ModuleSpec
 
 ARGUMENT_SPEC = {
@@ -26,7 +27,7 @@ def targets_of(certificates: list, refs: list) -> tuple:
     """``(certificates to delete, problems)`` for ``refs``; a ref that matches nothing is already absent."""
     targets, problems = {}, []
     for ref in refs:
-        fingerprint = normalize_fingerprint(ref)
+        fingerprint = fingerprint_or_none(ref)
         if fingerprint:
             cert = next((c for c in certificates if c.get("sha256_fingerprint") == fingerprint), None)
         else:

@@ -10,19 +10,18 @@ checked against its binding.
 
 from __future__ import annotations
 
-import datetime
-
-from ..resources import describe_choices, normalize_fingerprint
+from ...pki.fingerprints import fingerprint_or_none
+from ...procedure_rules import site_port, software_update_of
+from ..resources import describe_choices
 from ..runner import ModuleSpec
 from ..tls_probe import ProbeError, served_fingerprints
 
 try:
-    from ...pki.renewal import check_renewal_options, renewal_decision
+    from ...pki.renewal import check_renewal_options, parse_time, renewal_decision
 except ImportError:  # the renewal rules need no cryptography; kept importable regardless
-    check_renewal_options = renewal_decision = None
+    check_renewal_options = parse_time = renewal_decision = None
 
 GATHER_CHOICES = ["certificates", "requests", "keys", "bindings"]
-DEFAULT_SITE_PORT = 443
 
 ARGUMENT_SPEC = {
     "certificates": {"type": "list", "elements": "str"},
@@ -35,15 +34,6 @@ ARGUMENT_SPEC = {
 
 
 # --- checks without a server --------------------------------------------------
-
-
-def parse_time(text: str) -> datetime.datetime:
-    """An ISO 8601 UTC time of the API (``2026-11-29T09:50:13Z``) as an aware datetime."""
-    value = str(text).strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    moment = datetime.datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def renewal_fields(cert: dict, renew_before_days=None, renew_before_percent=None, now=None) -> dict:
@@ -64,7 +54,7 @@ def renewal_fields(cert: dict, renew_before_days=None, renew_before_percent=None
 
 
 def _certificate_named(cert: dict, ref: str) -> bool:
-    fingerprint = normalize_fingerprint(ref)
+    fingerprint = fingerprint_or_none(ref)
     if fingerprint:
         return cert.get("sha256_fingerprint") == fingerprint
     return ref in (cert.get("id"), cert.get("friendly_name"))
@@ -134,13 +124,6 @@ def served_entry(address: str, port: int, fingerprints: list, bound_fingerprint:
     }
 
 
-def site_port_of(status: dict, site_port: int | None) -> int:
-    """The port to probe: the option, else the one status/basics reports, else 443."""
-    if site_port:
-        return int(site_port)
-    return int((status or {}).get("site_port") or DEFAULT_SITE_PORT)
-
-
 # --- the appliance --------------------------------------------------------------
 
 
@@ -162,7 +145,11 @@ def run(ctx) -> dict:
     result = {"changed": False, "status": status}
     if "certificates" in gather:
         result["certificates"] = [
-            {**cert, **renewal_fields(cert, params.get("renew_before_days"), params.get("renew_before_percent"))}
+            {
+                **cert,
+                **renewal_fields(cert, params.get("renew_before_days"), params.get("renew_before_percent")),
+                **software_update_of(cert, status),
+            }
             for cert in chosen_certificates
         ]
     if "requests" in gather:
@@ -174,7 +161,7 @@ def run(ctx) -> dict:
     if "bindings" in gather:
         result["bindings"] = bound
     if params["served"]:
-        result["served"] = _served(ctx, bound, site_port_of(status, params.get("site_port")))
+        result["served"] = _served(ctx, bound, site_port(status, params.get("site_port")))
     return result
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 
-from ...certificate_plan import (
+from ...issuance_plan import (
     binding_drift,
     build_plan,
     check_variables,
@@ -24,6 +24,7 @@ from ...certificate_plan import (
     plan_lines,
     served_matches,
 )
+from ...procedure_rules import site_port
 from ..fleet import (
     DEFAULT_WORKERS,
     ENTRY_CONNECTION_OPTIONS,
@@ -41,23 +42,24 @@ PROBE_TIMEOUT = 10.0
 APPLIANCE_OPTIONS = {
     # The connection, per appliance; the environment variables of the connection options are the fallback.
     **ENTRY_CONNECTION_OPTIONS,
-    # The certificate, as the bomgar.pki.certificate role's variables without their prefix.
+    # The certificate, as the bomgar.pki.certificate role's variables without their prefix; the role's
+    # meta/argument_specs.yml declares them, and a test keeps these in agreement with it.
     "name": {"type": "str", "required": True},
     "subject": {"type": "dict", "default": {}},
-    "subject_alt_name": {"type": "list", "elements": "str", "default": []},
+    "subject_alt_name": {"type": "list", "elements": "str", "required": True},
     "key_type": {"type": "str", "choices": ["rsa", "ec"], "default": "rsa"},
-    "key_size": {"type": "int", "default": 2048},
-    "key_curve": {"type": "str", "default": "P-256", "no_log": False},
+    "key_size": {"type": "int", "choices": [2048, 3072, 4096], "default": 2048},
+    "key_curve": {"type": "str", "choices": ["P-256", "P-384"], "default": "P-256", "no_log": False},
     "provider": {"type": "str", "choices": ["self_signed", "local_ca", "manual"], "default": "self_signed"},
     "days": {"type": "int", "default": 397},
-    "local_ca_cert": {"type": "str"},
-    "local_ca_key": {"type": "str", "no_log": False},
+    "local_ca_cert": {"type": "path"},
+    "local_ca_key": {"type": "path", "no_log": False},
     "local_ca_key_passphrase": {"type": "str", "no_log": True},
     "local_ca_create": {"type": "bool", "default": False},
     "local_ca_common_name": {"type": "str"},
-    "manual_request_dir": {"type": "str"},
-    "manual_drop_dir": {"type": "str"},
-    "ip_addresses": {"type": "list", "elements": "str", "default": []},
+    "manual_request_dir": {"type": "path"},
+    "manual_drop_dir": {"type": "path"},
+    "ip_addresses": {"type": "list", "elements": "str"},
     "hostnames": {"type": "list", "elements": "str"},
     "site_port": {"type": "int"},
     "renew_before_days": {"type": "int"},
@@ -65,7 +67,7 @@ APPLIANCE_OPTIONS = {
     "rekey": {"type": "bool", "default": False},
     "force": {"type": "bool", "default": False},
     "keep_previous": {"type": "int", "default": 1},
-    "support_bundle_dir": {"type": "str"},
+    "support_bundle_dir": {"type": "path"},
     "now": {"type": "str"},
 }
 
@@ -165,7 +167,7 @@ def plan_one(task_ctx, values: dict, prefix: str, local_cas: _LocalCAs) -> dict:
             current = plan["current"]
             drift = binding_drift(current, info, values["ip_addresses"], hostnames)
             if drift is None and not task_ctx.check_mode:
-                port = certificate_info.site_port_of(info.get("status"), values.get("site_port"))
+                port = site_port(info.get("status"), values.get("site_port"))
                 drift = served_drift(current, values["ip_addresses"], port, hostnames)
             plan["rebind"] = drift
             if drift:

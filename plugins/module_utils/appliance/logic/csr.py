@@ -20,13 +20,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ...procedure_rules import software_update_of
 from ..resources import certificate_for_diff, find_certificate
 from ..runner import ModuleSpec
 from .key import check_matches_spec as key_matches_spec
 from .key import summary as key_summary
 
 try:
-    from ...pki import names
+    from ...pki import hostnames, name_rules, subject_fields
     from ...pki.builder import MAX_DAYS
     from ...pki.errors import SpecError
     from ...pki.keys import KeySpec
@@ -130,9 +131,9 @@ def wanted_spec(params: dict) -> WantedSpec:
     """Check the task's spec with the PKI core (names, subject rules, key) and return it normalised."""
     friendly_name = check_label(params["friendly_name"], "friendly_name")
     key_name = check_label(params["key"], "key") if params.get("key") is not None else friendly_name
-    subject = names.SubjectSpec.from_dict({field: params.get(field) for field in SUBJECT_FIELDS})
-    entries = names.parse_sans(params.get("subject_alt_name") or [])
-    warnings = names.validate_request(subject, entries)
+    subject = subject_fields.SubjectSpec.from_dict({field: params.get(field) for field in SUBJECT_FIELDS})
+    entries = hostnames.parse_sans(params.get("subject_alt_name") or [])
+    warnings = name_rules.validate_request(subject, entries)
     key_spec = key_spec_from_params(params)
     if params.get("self_signed"):
         check_self_signed_days(params.get("self_signed_days"))
@@ -330,7 +331,7 @@ def _self_signed(ctx, client, wanted: WantedSpec, key: dict | None, keys: list, 
     fingerprint = key.get("public_key_fingerprint") if key else None
     before = certificate_diff_view(current, _key_names(keys).get(current.get("key_id")) if current else None)
     if check_matches_spec(current, wanted.subject, wanted.subject_alt_name, fingerprint):
-        return _certificate_result(False, before, current, key)
+        return _certificate_result(False, before, current, key, client)
     if ctx.check_mode:
         predicted_key = key or _predicted_key(wanted)
         predicted = {
@@ -344,17 +345,19 @@ def _self_signed(ctx, client, wanted: WantedSpec, key: dict | None, keys: list, 
             "public_key_fingerprint": predicted_key["public_key_fingerprint"],
             "key_id": predicted_key.get("id"),
         }
-        return _certificate_result(True, before, predicted, predicted_key)
+        return _certificate_result(True, before, predicted, predicted_key, client)
     key = key or _create_key(client, wanted)
     created = client.post("certificates/self-signed", {**_body(wanted, key), "days": days})
-    return _certificate_result(True, before, created, key)
+    return _certificate_result(True, before, created, key, client)
 
 
-def _certificate_result(changed: bool, before: dict, after: dict, key: dict) -> dict:
+def _certificate_result(changed: bool, before: dict, after: dict, key: dict, client) -> dict:
+    """The self-signed certificate with its root (itself) and whether the appliance software trusts it."""
     return {
         "changed": changed,
         "certificate": after,
         "key": key_summary(key),
+        **software_update_of(after, client.get("status/basics")),
         "diff": {"before": before, "after": certificate_diff_view(after, key.get("name"))},
     }
 

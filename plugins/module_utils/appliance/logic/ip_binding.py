@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import ipaddress
 
+from ...procedure_rules import site_port
 from ..resources import describe_choices, find_certificate, served_chain_matches
 from ..runner import ModuleSpec
 from ..tls_probe import ProbeError, served_fingerprints
 
 try:
-    from ...pki.names import uncovered_hostnames
+    from ...pki.hostnames import uncovered_hostnames
 except ImportError:  # reported through deps.require_cryptography()
     uncovered_hostnames = None
 
@@ -35,7 +36,6 @@ ARGUMENT_SPEC = {
     "verify_timeout": {"type": "float", "default": 10},
 }
 
-DEFAULT_SITE_PORT = 443
 _PRIVATE_KEY_REMEDY = (
     "Export the certificate WITH its private key, protected by a passphrase (PKCS#12, .p12/.pfx), from the server "
     "that holds the key, and import that file with bomgar.pki.appliance_cert_import (src: the .p12 file, "
@@ -235,16 +235,10 @@ def _check_hostnames(ctx, cert: dict, label: str) -> None:
     )
 
 
-def _site_port(ctx, client) -> int:
-    if ctx.params.get("site_port"):
-        return ctx.params["site_port"]
-    basics = client.get("status/basics") or {}
-    return int(basics.get("site_port") or DEFAULT_SITE_PORT)
-
-
 def _verify(ctx, client, expected: dict, result: dict) -> dict:
     """``{address: served fingerprints}``; fails naming each address that serves something else."""
-    port = _site_port(ctx, client)
+    given = ctx.params.get("site_port")
+    port = site_port(None if given else client.get("status/basics"), given)
     hostnames = ctx.params.get("hostnames") or []
     server_hostname = hostnames[0] if hostnames else None
     served, problems = {}, []

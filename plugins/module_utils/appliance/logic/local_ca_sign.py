@@ -24,11 +24,13 @@ from ..runner import ModuleSpec
 try:
     from cryptography.hazmat.primitives import serialization
 
-    from ...pki import builder, chain, formats
+    from ...pki import builder, chain_facts, formats
     from ...pki.describe import describe_certificate
     from ...pki.fingerprints import certificate_fingerprint
+    from ...pki.hostnames import sans_from_certificate
     from ...pki.keys import MIN_PASSPHRASE_LENGTH, KeySpec, ensure_key_matches, export_pkcs8_pem, generate_private_key
-    from ...pki.names import SubjectSpec, sans_from_certificate, subject_from_name, validate_request
+    from ...pki.name_rules import validate_request
+    from ...pki.subject_fields import SubjectSpec, subject_from_name
 except ImportError:  # reported through deps.require_cryptography()
     serialization = builder = chain = formats = describe_certificate = certificate_fingerprint = None
     KeySpec = ensure_key_matches = export_pkcs8_pem = generate_private_key = None
@@ -72,7 +74,7 @@ def check_days(days) -> None:
 def check_ca_usable(ca_cert, now: datetime.datetime, where: str) -> None:
     """Refuse a certificate that is not a CA, not yet valid or expired, naming the fix."""
     subject = ca_cert.subject.rfc4514_string()
-    if not chain.is_ca(ca_cert):
+    if not chain_facts.is_ca(ca_cert):
         raise PKIError(
             f"The certificate in {where} ('{subject}') is not a CA (basicConstraints CA:TRUE is missing).",
             hint="Point ca_cert at the issuing CA's certificate, not at a server certificate.",
@@ -111,8 +113,8 @@ def select_ca(certificates: list, key, cert_path: str, key_path: str):
 def build_chain(ca_cert, candidates: list) -> list:
     """``[ca_cert, its issuer, ..., root]`` from ``candidates``; PKIError when no self-signed root is reached."""
     path = [ca_cert]
-    while not chain.is_self_signed(path[-1]):
-        issuer = next((cert for cert in candidates if cert not in path and chain.issued_by(path[-1], cert)), None)
+    while not chain_facts.is_self_signed(path[-1]):
+        issuer = next((cert for cert in candidates if cert not in path and chain_facts.issued_by(path[-1], cert)), None)
         if issuer is None or len(path) > MAX_CHAIN_LENGTH:
             top = path[-1]
             raise PKIError(

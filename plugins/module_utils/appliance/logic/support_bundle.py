@@ -22,17 +22,18 @@ import stat
 import tempfile
 import zipfile
 
+from ...procedure_rules import root_fingerprint, software_update_of
 from ..resources import certificate_for_diff, describe_choices, find_certificate
 from ..runner import ModuleSpec
 
 try:
-    from ...pki import chain as pki_chain
+    from ...pki import chain_facts as pki_chain_facts
     from ...pki import formats as pki_formats
-    from ...pki import names as pki_names
+    from ...pki import hostnames as pki_hostnames
     from ...pki.errors import PKIError
     from ...pki.keyguard import ensure_no_private_key
 except ImportError:  # reported through deps.require_cryptography()
-    pki_chain = pki_formats = pki_names = ensure_no_private_key = None
+    pki_chain_facts = pki_formats = pki_hostnames = ensure_no_private_key = None
     PKIError = ()
 
 CERTIFICATE_MEMBER = "certificate.pem"
@@ -105,17 +106,6 @@ def check_incident(incident: str | None) -> str | None:
     return text
 
 
-def root_fingerprint(certificate: dict) -> str | None:
-    """The fingerprint of the root of the certificate's chain: itself when self-signed; None when not known."""
-    status = certificate.get("chain_status")
-    chain = certificate.get("chain") or []
-    if status == "self_signed":
-        return certificate.get("sha256_fingerprint")
-    if status == "complete" and chain:
-        return chain[-1]
-    return None
-
-
 def check_chain_complete(certificate: dict, allow_incomplete_chain: bool) -> str | None:
     """Refuse an incomplete chain unless allowed; returns the warning to give when it is allowed, else None."""
     if certificate.get("chain_status") in ("complete", "self_signed"):
@@ -137,13 +127,6 @@ def check_chain_complete(certificate: dict, allow_incomplete_chain: bool) -> str
         "it as it is.",
         certificate=certificate_summary(certificate),
     )
-
-
-def check_software_update_required(root: str | None, trusted_roots: list) -> bool:
-    """True when the root of the certificate's chain is not among the roots the appliance software trusts."""
-    if root is None:
-        return True
-    return root not in {str(fingerprint).lower() for fingerprint in trusted_roots or []}
 
 
 def check_export(export: dict, certificate: dict, include_chain: bool) -> bytes:
@@ -170,7 +153,7 @@ def check_export(export: dict, certificate: dict, include_chain: bool) -> bytes:
             "appliance's Certificates page with its API."
         )
     root = root_fingerprint(certificate)
-    if include_chain and root is not None and not pki_chain.is_self_signed(items[-1].obj):
+    if include_chain and root is not None and not pki_chain_facts.is_self_signed(items[-1].obj):
         raise BundleRefused(
             f"The last certificate exported for '{certificate.get('friendly_name')}' is not a self-signed root; "
             "nothing was written. Import the root certificate of the CA, then run this again."
@@ -422,7 +405,7 @@ def _warnings(ctx, certificate: dict, basics: dict, include_chain: bool, root: s
             "the vendor needs the certificate that secures the site hostname."
         )
     site = basics.get("site_hostname")
-    if site and certificate.get("role") == "server" and not _covers(certificate, site):
+    if site and certificate.get("role") == "server" and not _covers_site(ctx, certificate, site):
         ctx.warn(
             f"Certificate '{name}' does not cover the site hostname '{site}'; the vendor builds the software for "
             "the CA of the certificate that secures the site hostname."
@@ -439,12 +422,13 @@ def _warnings(ctx, certificate: dict, basics: dict, include_chain: bool, root: s
         )
 
 
-def _covers(certificate: dict, hostname: str) -> bool:
-    """True when the certificate's alternative names cover ``hostname`` (True when they cannot be read)."""
+def _covers_site(ctx, certificate: dict, site: str) -> bool:
+    """Whether the certificate covers the site hostname the appliance reports; a name that is none is said."""
     try:
-        return pki_names.hostname_covered(hostname, certificate.get("subject_alt_name") or [])
+        return pki_hostnames.hostname_covered(site, pki_hostnames.certificate_sans(certificate.get("subject_alt_name")))
     except PKIError:
-        return True
+        ctx.warn(f"The appliance reports site hostname '{site}', which is not a DNS name; check Status > Basics.")
+        return False
 
 
 def run(ctx) -> dict:
@@ -477,8 +461,8 @@ def _run(ctx, params) -> dict:
     members = {CERTIFICATE_MEMBER: check_export(export or {}, certificate, include_chain)}
     members[STATUS_JSON_MEMBER] = stable_json(basics)
     members[STATUS_TEXT_MEMBER] = status_basics_text(basics)
-    root = root_fingerprint(certificate)
-    update_required = check_software_update_required(root, basics.get("trusted_root_fingerprints"))
+    trust = software_update_of(certificate, basics)
+    root, update_required = trust["root_fingerprint"], trust["software_update_required"]
     _warnings(ctx, certificate, basics, include_chain, root)
     manifest = build_manifest(members, basics, certificate, incident, update_required, root, include_chain)
     members[MANIFEST_MEMBER] = manifest

@@ -1,7 +1,7 @@
 # Copyright (c) 2026 bomgar.pki contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The plan of the certificate role for one appliance: checks, decision, plan, plan text, result.
+"""What the certificate role does on one appliance: checks, decision, plan, plan text, result.
 
 Pure functions over the role's variables (without their ``certificate_``
 prefix) and what ``appliance_certificate_info`` read from the appliance. The
@@ -18,10 +18,11 @@ from __future__ import annotations
 import re
 
 from .appliance.resources import served_chain_matches
-from .certificate_decision import ACTION_NONE, decide, root_of
+from .certificate_decision import ACTION_NONE, decide
+from .procedure_rules import software_update_of, software_update_required
 
 try:
-    from .pki.names import uncovered_hostnames
+    from .pki.hostnames import uncovered_hostnames
 except ImportError:  # the names rules need cryptography; reported by deps.require_cryptography()
     uncovered_hostnames = None
 
@@ -209,12 +210,9 @@ def build_plan(info: dict, values: dict, local_ca_root: str | None = None) -> di
     previous = previous_bindings(info, ip_addresses)
     trusted = list((info.get("status") or {}).get("trusted_root_fingerprints") or [])
     new_root = local_ca_root if provider == PROVIDER_LOCAL_CA else None
-    if provider == PROVIDER_SELF_SIGNED:
-        software_update = True
-    elif new_root:
-        software_update = new_root not in trusted
-    else:
-        software_update = None
+    # The manual provider's root is known once the CA's answer is imported. A new self-signed certificate is its
+    # own root, and a local CA made in this run is new: no software build trusts either yet.
+    software_update = None if provider == PROVIDER_MANUAL else software_update_required(new_root, trusted)
     request_file = None
     if provider == PROVIDER_MANUAL:
         friendly_name = resume.get("friendly_name") or decision["friendly_name"]
@@ -245,14 +243,15 @@ def build_plan(info: dict, values: dict, local_ca_root: str | None = None) -> di
 def kept_result(plan: dict) -> dict:
     """``certificate_result`` of a run that keeps the current certificate."""
     current = plan.get("current") or {}
-    root = root_of(current)
+    trust = software_update_of(current, {"trusted_root_fingerprints": plan.get("trusted_roots")})
     return {
         "action": plan["action"],
         "reasons": list(plan["reasons"]),
         "friendly_name": current.get("friendly_name", plan.get("friendly_name")),
         "sha256_fingerprint": current.get("sha256_fingerprint"),
         "previous_fingerprint": None,
-        "software_update_required": (root is None or root not in plan.get("trusted_roots", [])) if current else None,
+        "software_update_required": trust["software_update_required"],
+        "root_fingerprint": trust["root_fingerprint"],
         "bundle": None,
     }
 

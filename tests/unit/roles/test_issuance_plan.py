@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from ansible_collections.bomgar.pki.plugins.module_utils import certificate_plan as cp
+from ansible_collections.bomgar.pki.plugins.module_utils import issuance_plan as cp
 
 
 def _fingerprint(byte: int) -> str:
@@ -394,7 +394,8 @@ def test_build_plan_issue_for_a_new_name():
         ({}, FP_ROOT, [FP_OTHER_ROOT, FP_ROOT], FP_ROOT, False),
         ({}, FP_ROOT, [FP_OTHER_ROOT], FP_ROOT, True),
         ({}, FP_ROOT, None, FP_ROOT, True),
-        ({"local_ca_create": True}, None, [FP_ROOT], None, None),  # check mode: the CA is created later
+        # Check mode: the CA is created later, so its root is new, and no software trusts a new root.
+        ({"local_ca_create": True}, None, [FP_ROOT], None, True),
         (MANUAL, None, [FP_ROOT], None, None),
     ],
 )
@@ -643,6 +644,7 @@ def test_kept_result_of_a_trusted_certificate():
         "sha256_fingerprint": FP_A,
         "previous_fingerprint": None,
         "software_update_required": False,
+        "root_fingerprint": FP_ROOT,
         "bundle": None,
     }
     assert result["reasons"] is not plan["reasons"]
@@ -655,7 +657,9 @@ def test_kept_result_of_a_trusted_certificate():
         ({"chain_status": "complete", "chain": [FP_A, FP_ISSUING, FP_ROOT]}, [FP_OTHER_ROOT], True),
         ({"chain_status": "incomplete", "chain": [FP_A, FP_ISSUING]}, [FP_ISSUING], True),
         ({"chain_status": "self_signed", "chain": [FP_A]}, [FP_A], False),
-        ({"chain_status": "self_signed", "chain": []}, [FP_A], True),
+        # A self-signed certificate is its own root, whether or not a chain is listed for it.
+        ({"chain_status": "self_signed", "chain": []}, [FP_A], False),
+        ({"chain_status": "self_signed", "chain": []}, [FP_ROOT], True),
     ],
 )
 def test_kept_result_software_update_required_by_the_root(current, trusted, required):
@@ -680,6 +684,7 @@ def test_kept_result_without_trusted_roots_or_current():
         "sha256_fingerprint": None,
         "previous_fingerprint": None,
         "software_update_required": None,
+        "root_fingerprint": None,
         "bundle": None,
     }
 

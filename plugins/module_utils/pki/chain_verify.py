@@ -1,0 +1,171 @@
+# Copyright (c) 2026 bomgar.pki contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Path validation of a chain that ends in a root, as a TLS client does it, and our reading of why it fails.
+
+The validation is cryptography's X.509 verifier (RFC 5280 and the CA/Browser
+Forum profile) with the chain's own root as the only trust anchor; when it
+refuses, the diagnosis names what a person can fix: dates, names, key usages,
+key sizes and signature algorithms.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from dataclasses import dataclass, field
+
+from .chain_facts import ROLE_SERVER, covers_hostname, extension, is_ca, sans_of, subject_text
+from .errors import SpecError
+
+_VALIDATION_ERRORS: tuple = (ValueError, TypeError)
+try:
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+    _VALIDATION_ERRORS += (VerificationError, UnsupportedAlgorithm)
+except ImportError:  # reported by deps.require_cryptography()
+    x509 = rsa = ExtendedKeyUsageOID = PolicyBuilder = Store = UnsupportedAlgorithm = None
+
+MINIMUM_RSA_BITS = 2048
+_EKU_NAMES = {
+    "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+    "2.5.29.37.0": "anyExtendedKeyUsage",
+}
+
+
+def _verifier_hostname(leaf, hostname: str | None) -> str | None:
+    """The name to validate the leaf for: the hostname, else its first DNS or IP alternative name."""
+    if hostname:
+        return hostname.strip().rstrip(".")
+    sans = sans_of(leaf)
+    dns = [entry.value for entry in sans if entry.type == "DNS"]
+    plain = [value for value in dns if not value.startswith("*.")]
+    addresses = [entry.value for entry in sans if entry.type == "IP"]
+    if plain:
+        return plain[0]
+    if dns:
+        # A wildcard-only certificate: a name one label under its first wildcard.
+        return "host" + dns[0][1:]
+    if addresses:
+        return addresses[0]
+    return None
+
+
+def _general_name(text: str):
+    try:
+        return x509.IPAddress(ipaddress.ip_address(text))
+    except ValueError:
+        return x509.DNSName(text)
+
+
+def _date(moment: datetime.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _diagnose(chain: list, roles: list[str], hostname: str | None, moment) -> list[str]:
+    """Our own reading of why a validator refuses the chain: dates, names, key usages, profile."""
+    found = []
+    for cert, role in zip(chain, roles, strict=True):
+        name = f"{role} certificate '{subject_text(cert)}'"
+        if cert.not_valid_after_utc < moment:
+            found.append(f"{name} expired on {_date(cert.not_valid_after_utc)}")
+        elif cert.not_valid_before_utc > moment:
+            found.append(f"{name} is not valid before {_date(cert.not_valid_before_utc)}")
+        public_key = cert.public_key()
+        if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MINIMUM_RSA_BITS:
+            found.append(f"{name} has a {public_key.key_size}-bit RSA key; validators require {MINIMUM_RSA_BITS}")
+        try:
+            algorithm = cert.signature_hash_algorithm
+        except UnsupportedAlgorithm:
+            algorithm = None
+        if algorithm is not None and algorithm.name in ("md5", "sha1"):
+            found.append(f"{name} is signed with {algorithm.name.upper()}, which validators refuse")
+        if role != ROLE_SERVER:
+            found.extend(_diagnose_ca(cert, name))
+    found.extend(_diagnose_leaf(chain[0], hostname))
+    return found
+
+
+def _diagnose_ca(cert, name: str) -> list[str]:
+    found = []
+    if not is_ca(cert):
+        found.append(f"{name} is not marked as a CA (basicConstraints CA:TRUE), yet it issues the certificate below it")
+    usage = extension(cert, x509.KeyUsage)
+    if usage is None:
+        found.append(f"{name} has no keyUsage extension; RFC 5280 validators require keyCertSign on a CA")
+    elif not usage.key_cert_sign:
+        found.append(f"{name} has a keyUsage without keyCertSign, so it may not sign certificates")
+    return found
+
+
+def _covers(leaf, hostname: str) -> bool:
+    try:
+        return covers_hostname(leaf, hostname)
+    except SpecError:
+        return False
+
+
+def _diagnose_leaf(leaf, hostname: str | None) -> list[str]:
+    found = []
+    name = f"server certificate '{subject_text(leaf)}'"
+    sans = sans_of(leaf)
+    if extension(leaf, x509.SubjectAlternativeName) is None:
+        found.append(f"{name} has no subjectAltName extension; validators match hostnames only there")
+    elif hostname and not _covers(leaf, hostname):
+        listed = ", ".join(str(entry) for entry in sans) or "none"
+        found.append(f"{name} does not cover hostname '{hostname}' (its names: {listed})")
+    usages = extension(leaf, x509.ExtendedKeyUsage)
+    if usages is not None and ExtendedKeyUsageOID.SERVER_AUTH not in usages:
+        listed = ", ".join(_EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in usages) or "none"
+        found.append(f"{name} is not for TLS servers: its extendedKeyUsage lacks serverAuth (has: {listed})")
+    if is_ca(leaf):
+        found.append(f"{name} is marked as a CA (basicConstraints CA:TRUE), which validators refuse for a server")
+    if extension(leaf, x509.AuthorityKeyIdentifier) is None:
+        found.append(f"{name} has no authorityKeyIdentifier extension, which RFC 5280 validators require")
+    return found
+
+
+@dataclass
+class Validation:
+    validated: bool = False
+    hostname: str | None = None
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def validate_path(chain: list, roles: list[str], hostname: str | None, moment) -> Validation:
+    """Path validation of a chain that ends in a root (or a self-signed leaf), as a TLS client would."""
+    text = _verifier_hostname(chain[0], hostname)
+    if text is None:
+        return Validation(
+            warnings=[
+                "chain not validated: no hostname was given and the server certificate has no DNS or IP "
+                "alternative name to validate it for"
+            ]
+        )
+    result = Validation(hostname=text)
+    try:
+        subject = _general_name(text)
+        verifier = PolicyBuilder().store(Store([chain[-1]])).time(moment).build_server_verifier(subject)
+    except (ValueError, TypeError) as exc:
+        result.error = f"cannot validate for hostname '{text}': {exc}"
+        result.warnings.append(f"chain not validated: '{text}' is not a hostname a TLS client could connect to")
+        return result
+    try:
+        verifier.verify(chain[0], chain[1:-1])
+    except _VALIDATION_ERRORS as exc:
+        result.error = str(exc)
+        result.warnings.append(f"path validation for '{text}' failed: {exc}")
+        result.warnings.extend(_diagnose(chain, roles, text, moment))
+        return result
+    result.validated = True
+    return result
