@@ -8,6 +8,12 @@ connection plugin and no module process is started. Arguments are validated
 with the module's own argument spec (with ``module_defaults`` and the
 ``bomgar.pki.appliance`` action group applied by Ansible beforehand), and
 values of ``no_log`` options are masked in the result as a module would.
+
+A result that carries a secret value (``ModuleSpec.secret_results``, such as
+an exported PKCS#12 with its private key) is marked ``_ansible_no_log``:
+ansible-core (2.19 and later) then shows it censored as a whole, at every
+verbosity and to every callback, as if the task had ``no_log: true``; the
+registered variable keeps every value.
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ class ApplianceActionBase(ActionBase):
         if warnings:
             result.setdefault("warnings", []).extend(warnings)
         result["invocation"] = {"module_args": validation.validated_parameters}
+        if any(name in result for name in spec.secret_results):
+            result["_ansible_no_log"] = True
         return remove_values(result, no_log_values)
 
     def _resolve_controller_path(self, path: str) -> str:

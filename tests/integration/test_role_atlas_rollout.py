@@ -10,11 +10,15 @@ node serves, rollback of a node whose check fails, and the summary.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
 
 import yaml
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki.fingerprints import certificate_fingerprint
+from cryptography.hazmat.primitives import serialization
 from harness import ROOT, PlaybookRun, api_state, run_playbook
 
 PLAYBOOK = ROOT / "playbooks" / "atlas_rollout.yml"
@@ -205,3 +209,118 @@ def test_a_node_failing_its_check_is_rolled_back_while_the_others_complete(fleet
     assert rows[node1.hostname]["result"] == "rolled back"
     assert rows[node2.hostname]["result"] == rows[node3.hostname]["result"] == "not attempted"
     assert [api_state(node2), api_state(node3)] == untouched
+
+
+def test_the_role_defines_no_inventory_variable_a_play_defaults(tmp_path):
+    # A play that imports the role and reads inventory variables with its own defaults: the role's defaults
+    # must not stand in for what the inventory leaves out. No appliance is needed: the role's tasks are skipped.
+    workdir = tmp_path / "defaults"
+    workdir.mkdir()
+    inventory = {"all": {"hosts": {"node9.example.com": {"ansible_connection": "local"}}}}
+    playbook = [
+        {
+            "name": "A play of the user's that imports the role",
+            "hosts": "all",
+            "gather_facts": False,
+            "vars": {"user_port": "{{ bomgar_site_port | default(8443) }}"},
+            "tasks": [
+                {
+                    "name": "The role's node tasks, not run here",
+                    "ansible.builtin.import_role": {"name": "bomgar.pki.atlas_rollout", "tasks_from": "node"},
+                    "when": False,
+                },
+                {
+                    "name": "The play's own defaults apply",
+                    "ansible.builtin.assert": {
+                        "that": [
+                            "user_port | int == 8443",
+                            "bomgar_site_port | default(8443) == 8443",
+                            "bomgar_ip_addresses | default(['192.0.2.9']) == ['192.0.2.9']",
+                            "bomgar_appliance_hostname | default('node9.example.org') == 'node9.example.org'",
+                            "bomgar_site_hostname | default('support.example.org') == 'support.example.org'",
+                            "atlas_verify_site_port | default(9443) == 9443",
+                        ]
+                    },
+                },
+                {
+                    "name": "The role's own inputs still have their defaults",
+                    "ansible.builtin.assert": {
+                        "that": [
+                            "atlas_rollout_ip_addresses == []",
+                            "atlas_rollout_node_hostnames == ['node9.example.com']",
+                            "atlas_rollout_verify_site_port is none",
+                            "atlas_rollout_site_hostname == ''",
+                        ]
+                    },
+                },
+            ],
+        }
+    ]
+    (workdir / "inventory.yml").write_text(yaml.safe_dump(inventory), encoding="utf-8")
+    (workdir / "playbook.yml").write_text(yaml.safe_dump(playbook, sort_keys=False), encoding="utf-8")
+
+    run = run_playbook(workdir, ["-i", str(workdir / "inventory.yml"), str(workdir / "playbook.yml")])
+
+    assert run.rc == 0, run.stdout[-3000:]
+    assert run.status("The play's own defaults apply") == "ok"
+    assert run.status("The role's own inputs still have their defaults") == "ok"
+
+
+def put_certificate_on(handle, friendly_name: str, with_key: bool) -> str:
+    """A self-signed certificate for the site on an appliance, with its key there or without; its fingerprint."""
+    key = keys.generate_private_key(keys.KeySpec.create("ec"))
+    subject = names.SubjectSpec(common_name="Example Support")
+    cert = builder.self_signed_certificate(key, subject, ["DNS:support.example.com", "DNS:*.example.com"])
+    files = [cert.public_bytes(serialization.Encoding.PEM)]
+    if with_key:
+        files.append(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    body = {
+        "friendly_name": friendly_name,
+        "files": [
+            {"name": f"file{index}.pem", "content": base64.b64encode(data).decode()} for index, data in enumerate(files)
+        ],
+    }
+    with handle.client() as client:
+        client.post("certificates/import", json=body).raise_for_status()
+    return certificate_fingerprint(cert)
+
+
+def test_without_issuing_the_certificate_on_the_primary_is_rolled_out_or_refused(fleet_factory, tmp_path):
+    fleet = fleet_factory(3)
+    # Named as the certificate role names its certificates: certificate_name finds it.
+    rolled = put_certificate_on(fleet.primary, "support.example.com 20260101-000000", with_key=True)
+    keyless = put_certificate_on(fleet.primary, "keyless", with_key=False)
+    extra = spec(tmp_path, atlas_rollout_issue=False, atlas_rollout_passphrase=PASSPHRASE_MARKER)
+
+    run = rollout(tmp_path, fleet.inventory_path, extra, "existing", verbosity=3)
+
+    assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    for node in fleet.traffic_nodes:
+        assert served_leaf(node) == rolled
+        assert summary(run)[node.hostname]["result"] == "changed"
+    said = task_result(run, "Say what is rolled out")["result"]["msg"]
+    assert f"'support.example.com 20260101-000000' ({rolled}" in said
+    assert PASSPHRASE_MARKER not in run.stdout + run.stderr + json.dumps(run.results)
+
+    # A certificate whose key is not on the primary: refused by the export, nothing reaches the nodes.
+    before = [api_state(node) for node in fleet.traffic_nodes]
+    refused = rollout(tmp_path, fleet.inventory_path, {**extra, "atlas_rollout_certificate": "keyless"}, "keyless")
+
+    assert refused.rc != 0
+    message = task_result(refused, "Stop when the certificate cannot be rolled out")["result"]["msg"]
+    assert message.startswith(f"The certificate cannot be rolled out from the primary {fleet.primary.hostname}: ")
+    assert f"The private key of certificate 'keyless' ({keyless}) is not on the appliance" in message
+    assert message.endswith("Nothing was sent to the traffic nodes.")
+    assert [api_state(node) for node in fleet.traffic_nodes] == before
+    assert not [
+        entry
+        for entry in refused.results
+        if entry["task"].endswith(
+            "Import the certificate with its chain and key from the PKCS#12, serve it and check what is served"
+        )
+        and entry["status"] != "skipped"
+    ]

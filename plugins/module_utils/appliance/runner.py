@@ -56,6 +56,9 @@ class ModuleSpec:
     required_one_of: list = field(default_factory=list)
     required_together: list = field(default_factory=list)
     connection: bool = True
+    # Result keys whose values are secret (a PKCS#12 with its key): a result that holds one is hidden from the
+    # output as a whole, as ``no_log`` hides it, while the registered value keeps it.
+    secret_results: tuple = ()
 
     def full_argument_spec(self) -> dict:
         """The module's options plus the connection options, with environment fallbacks wired."""
