@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """From an unordered set of certificates to an ordered, classified, validated chain.
 
-The rules are the procedure's (PROCEDURE.md section 3): the server certificate
+The rules are the procedure's (docs/procedure.md, rules R3.4 and R3.5): the server certificate
 is the one whose names match the appliance's hostname, an intermediate's Issued
 To differs from its Issued By, and the root is the certificate whose Issued To
 equals its Issued By. Issuers are matched by signature, not by name alone, since

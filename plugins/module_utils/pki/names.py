@@ -6,7 +6,7 @@
 A request's subject is a ``SubjectSpec`` (the six fields of the appliance's
 form); its alternative names are ``SanEntry`` values, DNS names in lower-case
 A-label form or IP addresses in canonical text. ``validate_request`` applies
-the procedure's rules (PROCEDURE.md section 1); ``hostname_covered`` answers
+the procedure's rules (docs/procedure.md, rules R1.6 to R1.10); ``hostname_covered`` answers
 whether a certificate's names cover a hostname the way a TLS client decides it
 (RFC 6125 / RFC 9525).
 """
