@@ -4,7 +4,7 @@
 """Certificate export: PEM with its chain, or a passphrase-protected PKCS#12, optionally with the key.
 
 The private key only ever leaves the appliance inside a PKCS#12 protected by a
-passphrase the caller gave (PROCEDURE.md section 5: the vendor gets the chain,
+passphrase the caller gave (docs/procedure.md, rule R5.3: the vendor gets the chain,
 never the key). Exporting never changes the appliance.
 """
 

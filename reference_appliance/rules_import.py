@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Certificate import: read the files, check the keys, and write it all in one transaction.
 
-The rules (docs/appliance-api.md, PROCEDURE.md section 3): files are read by
+The rules (docs/appliance-api.md; docs/procedure.md, rules R3.1 and R3.2): files are read by
 content; a certificate already present changes nothing unless it now gains its
 private key; a private key must belong to a certificate of the import or of the
 appliance; a certificate attaches to the key whose public key it carries; a new

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What one certificate is, on its own or beside one other: CA or not, self-signed, who signed it, its role.
 
-The roles are the procedure's (docs/procedure.md, section 3): a root's Issued To
+The roles are the procedure's (docs/procedure.md, rules R3.4 and R3.5): a root's Issued To
 equals its Issued By; an intermediate is any other CA; the server certificate is
 the one issued to a URL (it names a host), which is the one whose alternative
 names cover the appliance's hostname when that is known. Issuers are matched by

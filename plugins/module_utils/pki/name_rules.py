@@ -7,7 +7,7 @@ Country: an ISO 3166 code. State or province: written out in full (a warning
 for what looks abbreviated). Common name: preferably a label; when it is a DNS
 name or an IP address it must be the first subject alternative name, spelled
 the same. Alternative names: one per name the site needs; IP addresses are
-possible but not recommended. See docs/procedure.md, section 1.
+possible but not recommended. See docs/procedure.md, rules R1.6 to R1.10.
 """
 
 from __future__ import annotations

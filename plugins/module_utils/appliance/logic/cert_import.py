@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """appliance_cert_import: upload certificate, chain and key files in any of the procedure's formats.
 
-Every file is read on the controller first (PROCEDURE.md section 3: detected by
+Every file is read on the controller first (docs/procedure.md, rule R3.1: detected by
 content), so a wrong passphrase, an unknown format or a private key that belongs
 to no certificate fails before anything is sent. What the appliance already
 holds is compared by SHA-256 fingerprint (certificates) and public-key

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """appliance_ip_binding: which certificate each of the appliance's IP addresses serves.
 
-PROCEDURE.md section 4: a certificate secures nothing until it is assigned to
+docs/procedure.md, rules R4.1 to R4.3: a certificate secures nothing until it is assigned to
 IP addresses, which is impossible unless its private key is on the appliance;
 an address that is not assigned serves the factory default certificate. The
 bindings are planned from the appliance's current state, every refusal is made
