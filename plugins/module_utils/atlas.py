@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 try:
     from .pki.errors import PKIError
-    from .pki.names import uncovered_hostnames
+    from .pki.hostnames import uncovered_hostnames
 except ImportError:  # reported through deps.require_cryptography() by the callers
     PKIError = ()
     uncovered_hostnames = None

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 import yaml
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.fingerprints import certificate_fingerprint
 from cryptography.hazmat.primitives import serialization
 from harness import ROOT, PlaybookRun, api_state, run_playbook
@@ -269,7 +269,7 @@ def test_the_role_defines_no_inventory_variable_a_play_defaults(tmp_path):
 def put_certificate_on(handle, friendly_name: str, with_key: bool) -> str:
     """A self-signed certificate for the site on an appliance, with its key there or without; its fingerprint."""
     key = keys.generate_private_key(keys.KeySpec.create("ec"))
-    subject = names.SubjectSpec(common_name="Example Support")
+    subject = subject_fields.SubjectSpec(common_name="Example Support")
     cert = builder.self_signed_certificate(key, subject, ["DNS:support.example.com", "DNS:*.example.com"])
     files = [cert.public_bytes(serialization.Encoding.PEM)]
     if with_key:

@@ -9,7 +9,7 @@ import base64
 
 import pytest
 from ansible_collections.bomgar.pki.plugins.module_utils.appliance.logic import certificate_export as ce
-from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, names
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.errors import PrivateKeyFound, WrongPassphrase
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.fingerprints import certificate_fingerprint
 from cryptography.hazmat.primitives import serialization
@@ -23,9 +23,9 @@ SANS = ["DNS:support.example.com", "DNS:*.example.com"]
 def material():
     """root -> leaf with the leaf's key, and another key."""
     root_key = keys.generate_private_key(keys.KeySpec.create("ec"))
-    root = builder.create_ca_certificate(root_key, names.SubjectSpec(common_name="Unit Root CA"))
+    root = builder.create_ca_certificate(root_key, subject_fields.SubjectSpec(common_name="Unit Root CA"))
     leaf_key = keys.generate_private_key(keys.KeySpec.create("ec"))
-    csr = builder.build_csr(leaf_key, names.SubjectSpec(common_name="Support"), SANS)
+    csr = builder.build_csr(leaf_key, subject_fields.SubjectSpec(common_name="Support"), SANS)
     leaf = builder.sign_csr(csr, root, root_key)
     other_key = keys.generate_private_key(keys.KeySpec.create("ec"))
     return {

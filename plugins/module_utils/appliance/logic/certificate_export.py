@@ -23,9 +23,9 @@ from ..runner import ModuleSpec
 
 try:
     from ...pki import formats as pki_formats
+    from ...pki.hostnames import uncovered_hostnames
     from ...pki.keyguard import ensure_no_private_key
     from ...pki.keys import key_matches_certificate
-    from ...pki.names import uncovered_hostnames
 except ImportError:  # reported through deps.require_cryptography()
     pki_formats = ensure_no_private_key = key_matches_certificate = uncovered_hostnames = None
 
