@@ -79,6 +79,26 @@ def appliance_context(ctx, values: dict, params: dict) -> Context:
     )
 
 
+def read_one(ctx, values: dict, read) -> dict:
+    """``read(client)`` on one appliance, merged into ``{failed: false}``; or the entry of its failure.
+
+    A failure the modules foresee (the appliance refused, could not be reached, bad input) becomes that
+    appliance's entry; the connection is closed either way.
+    """
+    appliance = None
+    try:
+        appliance = appliance_context(ctx, values, {})
+        return {"failed": False, **read(appliance.client())}
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        refused = failure(exc)
+        if refused is None:
+            raise
+        return refused
+    finally:
+        if appliance is not None:
+            appliance.close()
+
+
 def for_each(entries: list, work, workers: int) -> dict:
     """``{host: work(entry)}`` in the order of ``entries``, ``workers`` appliances at a time."""
     if not entries:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ...atlas import newest_server_certificate, preflight, preflight_message
 from ...certificate_decision import find_current
-from ..fleet import DEFAULT_WORKERS, ENTRY_CONNECTION_OPTIONS, appliance_context, check_entries, failure, for_each
+from ..fleet import DEFAULT_WORKERS, ENTRY_CONNECTION_OPTIONS, check_entries, failure, for_each, read_one
 from ..runner import ModuleSpec
 from . import certificate_info
 
@@ -67,12 +67,9 @@ def read_certificate(client, ref: str) -> dict:
 
 def read_appliance(task_ctx, values: dict, ref: str | None) -> dict:
     """One appliance: ``{failed: false, status}`` (and what ``ref`` names, on the primary), or ``{failed, msg}``."""
-    params = {**values, "timeout": values.get("timeout") or task_ctx.params["timeout"]}
-    appliance = None
-    try:
-        appliance = appliance_context(task_ctx, params, {})
-        client = appliance.client()
-        answer = {"failed": False, "status": client.get("status/basics") or {}}
+
+    def read(client) -> dict:
+        answer = {"status": client.get("status/basics") or {}}
         if ref is not None:
             try:
                 answer.update(read_certificate(client, ref))
@@ -82,14 +79,8 @@ def read_appliance(task_ctx, values: dict, ref: str | None) -> dict:
                     raise
                 answer["certificate_error"] = refused["msg"]
         return answer
-    except Exception as exc:  # pylint: disable=broad-exception-caught
-        refused = failure(exc)
-        if refused is None:
-            raise
-        return refused
-    finally:
-        if appliance is not None:
-            appliance.close()
+
+    return read_one(task_ctx, {**values, "timeout": values.get("timeout") or task_ctx.params["timeout"]}, read)
 
 
 def run(ctx) -> dict:

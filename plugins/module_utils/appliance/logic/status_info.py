@@ -10,7 +10,7 @@ appliances are not given as it needs them.
 
 from __future__ import annotations
 
-from ..fleet import DEFAULT_WORKERS, ENTRY_CONNECTION_OPTIONS, appliance_context, check_entries, failure, for_each
+from ..fleet import DEFAULT_WORKERS, ENTRY_CONNECTION_OPTIONS, check_entries, for_each, read_one
 from ..runner import ModuleSpec
 
 ARGUMENT_SPEC = {
@@ -21,18 +21,7 @@ ARGUMENT_SPEC = {
 
 def read_status(ctx, values: dict) -> dict:
     """``{failed: false, status}`` of one appliance, or ``{failed: true, msg}``."""
-    appliance = None
-    try:
-        appliance = appliance_context(ctx, values, {})
-        return {"failed": False, "status": appliance.client().get("status/basics") or {}}
-    except Exception as exc:  # pylint: disable=broad-exception-caught
-        refused = failure(exc)
-        if refused is None:
-            raise
-        return refused
-    finally:
-        if appliance is not None:
-            appliance.close()
+    return read_one(ctx, values, lambda client: {"status": client.get("status/basics") or {}})
 
 
 def run(ctx) -> dict:
