@@ -68,7 +68,7 @@ options:
         imported, with every file that holds only CA certificates (intermediates, roots); files with another key's
         certificate are left out and listed in RV(left_out).
       - When no file holds a certificate for this key, nothing is imported, the task does not fail and RV(waiting)
-        is V(true): the CA has not answered yet. A O(src) that does not exist yet is then empty.
+        is V(true), since the CA has not answered yet. A O(src) that does not exist yet is then empty.
     type: str
   fetch_chain:
     description:

@@ -267,7 +267,7 @@ request:
       sample: "2026-11-29T09:50:13Z"
 root_fingerprint:
   description:
-    - For a self-signed certificate, its own SHA-256 fingerprint: it is its own root. V(null) in check mode for a
+    - For a self-signed certificate, its own SHA-256 fingerprint, since it is its own root. V(null) in check mode for a
       certificate that would be created.
   returned: when O(self_signed=true) and O(state=present)
   type: str

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 
 try:
     from ...pki import formats
-    from ...pki.errors import PassphraseError, PKIError, UnrecognizedFormat
+    from ...pki.errors import PassphraseError, UnrecognizedFormat
 except ImportError:  # reported through deps.require_cryptography()
     formats = None
-    PKIError = PassphraseError = UnrecognizedFormat = ()
+    PassphraseError = UnrecognizedFormat = ()
 
 MAX_INPUT_BYTES = 1024 * 1024
 _PEM_MARKER = "-----BEGIN "

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from ..resources import certificate_for_diff
 
 try:
-    from ...pki import chain, chain_facts, formats
+    from ...pki import chain_facts, formats
     from ...pki.fingerprints import public_key_fingerprint
 except ImportError:  # reported through deps.require_cryptography()
-    chain = chain_facts = formats = public_key_fingerprint = None
+    chain_facts = formats = public_key_fingerprint = None
 
 
 @dataclass
