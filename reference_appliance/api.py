@@ -55,6 +55,8 @@ from .models import (
     IpAddressCreate,
     Key,
     KeyCreate,
+    Lock,
+    LockAcquire,
     RequestCreate,
     SelfSignedCreate,
     StatusBasics,
@@ -352,6 +354,32 @@ def set_bindings(certificate_id: str, body: BindingsUpdate, appliance: Appliance
 def unbind(certificate_id: str, address: str, appliance: ApplianceDep) -> None:
     """Unbind one address: it serves the factory default again."""
     appliance.unbind(certificate_id, address)
+
+
+# Run locks
+
+
+@protected.get("/locks", tags=["locks"], response_model=list[Lock])
+def list_locks(appliance: ApplianceDep) -> list:
+    """The run locks: which run changes the appliance's certificates now, and until when."""
+    return appliance.list_locks()
+
+
+@protected.put("/locks/{name}", tags=["locks"], response_model=Lock, responses=_refusals(409, 413))
+def acquire_lock(name: str, body: LockAcquire, appliance: ApplianceDep) -> dict:
+    """Take the lock, or renew it for its holder; 409 lock_held while another run's lease lasts."""
+    return appliance.acquire_lock(name, body.holder, body.lease_seconds)
+
+
+@protected.delete("/locks/{name}", tags=["locks"], status_code=204, responses=_refusals(409))
+def release_lock(
+    name: str,
+    appliance: ApplianceDep,
+    holder: Annotated[str | None, Query(description="The holder giving the lock back.")] = None,
+    force: Annotated[bool, Query(description="Remove another run's lock (a run known to be gone).")] = False,
+) -> None:
+    """Give the lock back; a lock that is not there is already given back."""
+    appliance.release_lock(name, holder, force)
 
 
 def _subject(subject) -> dict:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import serialization
 
-from . import API_VERSION
+from . import API_VERSION, rules_locks
 from .core import builder, describe, fingerprints, hostnames, keys, name_rules, subject_fields
 from .core import errors as pki_errors
 from .errors import ApplianceError, from_pki_error, not_found
@@ -570,6 +570,29 @@ class Appliance:
             self._notify()
 
     # --- for the TLS listeners ---------------------------------------------------------------
+
+    # --- run locks ------------------------------------------------------------------------------
+
+    def list_locks(self) -> list[dict]:
+        """Every run lock, with whether its lease has ended."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        with self._store.read() as tx:
+            return [rules_locks.view(row, now) for row in tx.locks()]
+
+    def acquire_lock(self, name: str, holder: str, lease_seconds: int) -> dict:
+        """Take or renew a run lock; 409 ``lock_held`` while another holder's lease runs."""
+        name = rules_locks.check_name(name)
+        holder = rules_locks.check_holder(holder)
+        lease_seconds = rules_locks.check_lease(lease_seconds)
+        with self._lock, self._store.transaction() as tx:
+            return rules_locks.acquire(tx, name, holder, lease_seconds, datetime.datetime.now(datetime.timezone.utc))
+
+    def release_lock(self, name: str, holder: str | None, force: bool = False) -> None:
+        """Give a run lock back (its holder, or anyone with ``force``); no lock is nothing to do."""
+        name = rules_locks.check_name(name)
+        holder = rules_locks.check_holder(holder) if holder is not None else None
+        with self._lock, self._store.transaction() as tx:
+            rules_locks.release(tx, name, holder, force, datetime.datetime.now(datetime.timezone.utc))
 
     def tls_material(self, address: str) -> tuple[bytes, bytes, str]:
         """(certificate chain PEM leaf first, private key PEM unencrypted, certificate id) served on ``address``:

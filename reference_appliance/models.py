@@ -266,3 +266,29 @@ class BindingsUpdate(BaseModel):
     model_config = _request({"ip_addresses": ["127.0.0.2", "127.0.0.3"]})
 
     ip_addresses: list[str]
+
+
+class LockAcquire(BaseModel):
+    model_config = _request({"holder": "alice@controller run 3f9c", "lease_seconds": 1800})
+
+    holder: str = Field(description="Who takes the lock: the run, in words a person can trace.")
+    lease_seconds: int = Field(default=1800, description="How long the lock lasts unless renewed (10 to 86400).")
+
+
+class LockTakenOver(BaseModel):
+    holder: str
+    acquired_at: str
+    expired_at: str
+
+
+class Lock(BaseModel):
+    name: str
+    holder: str
+    acquired_at: str
+    renewed_at: str
+    expires_at: str
+    expired: bool = Field(description="The lease has ended: the next run takes the lock over.")
+    renewed: bool | None = Field(default=None, description="On taking: the holder had it already.")
+    taken_over_from: LockTakenOver | None = Field(
+        default=None, description="On taking: the run whose lease had ended, whose lock this replaces."
+    )

@@ -78,6 +78,13 @@ CREATE TABLE IF NOT EXISTS ip_addresses (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ip_addresses_certificate ON ip_addresses(certificate_id);
+CREATE TABLE IF NOT EXISTS locks (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    renewed_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
 """
 
 
@@ -129,6 +136,29 @@ class Transaction:
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    # --- run locks --------------------------------------------------------------------------
+
+    def lock(self, name: str) -> dict | None:
+        """One run lock, or None."""
+        return self.one("SELECT * FROM locks WHERE name = ?", (name,))
+
+    def locks(self) -> list[dict]:
+        """Every run lock, by name."""
+        return self.all("SELECT * FROM locks ORDER BY name")
+
+    def save_lock(self, row: dict) -> None:
+        """Insert or replace a run lock."""
+        self.execute(
+            "INSERT INTO locks (name, holder, acquired_at, renewed_at, expires_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, "
+            "renewed_at = excluded.renewed_at, expires_at = excluded.expires_at",
+            (row["name"], row["holder"], row["acquired_at"], row["renewed_at"], row["expires_at"]),
+        )
+
+    def delete_lock(self, name: str) -> None:
+        """Remove a run lock."""
+        self.execute("DELETE FROM locks WHERE name = ?", (name,))
 
     # --- keys -------------------------------------------------------------------------------
 

@@ -172,6 +172,24 @@ options:
       now:
         description: The time to decide at (ISO 8601); defaults to now.
         type: str
+  lock_holder:
+    description:
+      - Take the run lock C(certificates) on each appliance for this holder before it is read, so that one run at
+        a time changes an appliance (see M(bomgar.pki.appliance_lock)). Not taken in check mode, where a lock
+        another run holds is a warning.
+      - An appliance whose lock another run holds waits up to O(lock_wait), then fails in its own entry, naming
+        that run. Where nothing is to be done (and for an appliance that fails), the lock is given back at once;
+        RV(appliances.lock) says which locks the caller gives back when it is done.
+      - Without it, no lock is taken.
+    type: str
+  lock_wait:
+    description: Seconds to wait for another run's lock on an appliance; V(0) fails that appliance at once.
+    type: float
+    default: 0
+  lock_lease:
+    description: Seconds the run lock lasts unless renewed (10 to 86400).
+    type: int
+    default: 1800
   variable_prefix:
     description:
       - Prefix of the names the messages use for the certificate options, V(certificate_) in the role, so that a
@@ -318,6 +336,14 @@ appliances:
       type: list
       elements: str
       sample: ["Keep: support.example.com 20261129-101500 (9f:2c:...)", "Why: nothing to do: ..."]
+    lock:
+      description:
+        - The run lock of the appliance with O(lock_holder), C(name), C(holder) and C(release), V(true) when this
+          task took the lock and the caller must give it back (M(bomgar.pki.appliance_lock) with V(absent)) when
+          it is done with the appliance.
+      returned: when the appliance was reached
+      type: dict
+      sample: {name: certificates, holder: "alice@controller run 3f9c", release: true}
     warnings:
       description: Warnings about this appliance (also given as the task's warnings, with the host name).
       returned: when there are any

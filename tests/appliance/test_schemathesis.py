@@ -84,6 +84,7 @@ def harness(tmp_path_factory):
         "request_id": request["id"],
         "certificate_id": cert["id"],
         "address": "127.0.0.2",
+        "name": "certificates",
     }
     APP.state.appliance = harness.appliance
     yield harness

@@ -17,13 +17,18 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible_collections.bomgar.pki.plugins.module_utils.appliance.fleet import ENTRY_CONNECTION_OPTIONS
-from ansible_collections.bomgar.pki.plugins.module_utils.appliance.logic.certificate_plan import APPLIANCE_OPTIONS
+from ansible_collections.bomgar.pki.plugins.module_utils.appliance.logic.certificate_plan import (
+    APPLIANCE_OPTIONS,
+    ARGUMENT_SPEC,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLE = ROOT / "roles" / "certificate"
 PREFIX = "certificate_"
-# Options of the role that the plan does not need: they only shape what the role writes after the plan.
-ROLE_ONLY = {"certificate_incident"}
+# Options of the role that the plan does not need per appliance: what the role writes after the plan, and the
+# run lock, which the plan takes for the whole batch (its own top-level options lock_holder, lock_wait, lock_lease).
+RUN_LOCK = {"certificate_lock_holder", "certificate_lock_wait", "certificate_lock_lease"}
+ROLE_ONLY = {"certificate_incident", *RUN_LOCK}
 # Defaults that are templates over an inventory variable: the spec documents them in words.
 INVENTORY_DEFAULTS = {
     "certificate_ip_addresses": "bomgar_ip_addresses",
@@ -80,6 +85,14 @@ def test_the_plan_module_declares_each_option_as_the_spec_does(name):
         f"{plan.get(key)!r} in certificate_plan"
 
 
+@pytest.mark.parametrize("name", sorted(RUN_LOCK))
+def test_the_run_lock_options_are_the_plan_modules_own(name):
+    declared = spec_options()[name]
+    plan = ARGUMENT_SPEC[name[len(PREFIX) :]]
+    for key in ("type", "default"):
+        assert plan.get(key) == declared.get(key), f"{name}: {key}"
+
+
 @pytest.mark.parametrize("role", ["certificate", "atlas_rollout", "support_bundle"])
 def test_roles_define_no_inventory_variables(role):
     defaults = yaml.safe_load((ROOT / "roles" / role / "defaults" / "main.yml").read_text(encoding="utf-8")) or {}
@@ -100,7 +113,14 @@ def test_role_internals_carry_a_double_underscore(role):
             for module in ("ansible.builtin.set_fact", "set_fact"):
                 set_names.update(name for name in (task.get(module) or {}) if name != "cacheable")
             set_names.update(name for name in (task.get("vars") or {}))
-    public = {name for name in set_names if not name.startswith(f"__{role}_")}
+    # A role may hand another role of the collection one of that role's documented inputs (task vars).
+    inputs_of_others = set()
+    for other in (ROOT / "roles").iterdir():
+        if other.name != role:
+            specs_of_other = yaml.safe_load((other / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))
+            for entry in specs_of_other["argument_specs"].values():
+                inputs_of_others.update(entry.get("options") or {})
+    public = {name for name in set_names if not name.startswith(f"__{role}_") and name not in inputs_of_others}
     for name in sorted(public):
         assert name.startswith(f"{role}_"), f"{role} sets {name}"
         assert re.search(rf"\b{name}\b", documented), f"{role} sets {name}, which its spec does not document"

@@ -35,7 +35,7 @@ from ..fleet import (
 )
 from ..runner import Context, ModuleFailed, ModuleSpec
 from ..tls_probe import ProbeError, served_fingerprints
-from . import certificate_info, local_ca_sign
+from . import certificate_info, local_ca_sign, lock
 
 PROBE_TIMEOUT = 10.0
 
@@ -73,6 +73,11 @@ APPLIANCE_OPTIONS = {
 
 ARGUMENT_SPEC = {
     "appliances": {"type": "list", "elements": "dict", "required": True, "options": APPLIANCE_OPTIONS},
+    # The run lock: taken on each appliance before it is read (not in check mode), and given back at once where
+    # nothing is to be done; the role gives the others back when it is done with them.
+    "lock_holder": {"type": "str"},
+    "lock_wait": {"type": "float", "default": 0},
+    "lock_lease": {"type": "int", "default": lock.DEFAULT_LEASE},
     "variable_prefix": {"type": "str", "default": ""},
     "workers": {"type": "int", "default": DEFAULT_WORKERS},
 }
@@ -122,8 +127,32 @@ class _LocalCAs:
             return refused
 
 
+def take_lock(task_ctx, ctx) -> dict | None:
+    """The run lock on this appliance, taken for ``lock_holder`` (or only looked at in check mode); None without."""
+    holder = task_ctx.params.get("lock_holder")
+    if not holder:
+        return None
+    client = ctx.client()
+    if task_ctx.check_mode:
+        held = lock.current(client, lock.DEFAULT_NAME)
+        if held and held.get("holder") != holder and not held.get("expired"):
+            ctx.warn(lock.held_message(held, 0).replace("nothing was changed", "a run now would wait or stop"))
+        return None
+    taken = lock.acquire(client, lock.DEFAULT_NAME, holder, task_ctx.params["lock_lease"], task_ctx.params["lock_wait"])
+    if taken.get("waited_for"):
+        ctx.warn(f"Waited {taken['waited']:g} s for the appliance's lock, which {taken['waited_for']} held.")
+    if taken.get("taken_over_from"):
+        previous = taken["taken_over_from"]
+        ctx.warn(
+            f"Took over the lock of {previous.get('holder')}, whose lease ended at {previous.get('expired_at')}: that "
+            "run was stopped before it finished; anything it left half done is cleaned up by this plan."
+        )
+    return taken
+
+
 def read_appliance(task_ctx, values: dict) -> tuple:
-    """``(info, context)``: what appliance_certificate_info returns for the whole appliance."""
+    """``(info, context, lock)``: what appliance_certificate_info returns for the whole appliance, read under the
+    run lock when the task takes one."""
     params = {
         "certificates": None,
         "gather": list(certificate_info.GATHER_CHOICES),
@@ -133,7 +162,12 @@ def read_appliance(task_ctx, values: dict) -> tuple:
         "site_port": values.get("site_port"),
     }
     ctx = appliance_context(task_ctx, values, params)
-    return certificate_info.run(ctx), ctx
+    try:
+        taken = take_lock(task_ctx, ctx)
+    except Exception:
+        ctx.close()
+        raise
+    return certificate_info.run(ctx), ctx, taken
 
 
 def served_drift(current: dict, addresses: list, port: int, hostnames: list) -> str | None:
@@ -149,43 +183,62 @@ def served_drift(current: dict, addresses: list, port: int, hostnames: list) -> 
     return None
 
 
+def give_back_early(task_ctx, ctx, taken: dict | None, plan: dict | None) -> dict:
+    """Give the lock back at once where this run will not change the appliance (nothing to do, or the plan
+    failed); ``{name, holder, release}`` says whether the role must give it back when it is done."""
+    holder = task_ctx.params.get("lock_holder")
+    newly = bool(taken) and not taken.get("renewed")
+    staying = bool(plan) and not plan.get("failed") and (plan.get("action") != "none" or plan.get("rebind"))
+    if newly and not staying:
+        try:
+            lock.release(ctx.client(), lock.DEFAULT_NAME, holder)
+        except Exception:  # pylint: disable=broad-exception-caught
+            ctx.warn(f"Could not give back the lock of {holder}; its lease ends on its own.")
+        newly = False
+    return {"name": lock.DEFAULT_NAME, "holder": holder, "release": newly}
+
+
 def plan_one(task_ctx, values: dict, prefix: str, local_cas: _LocalCAs) -> dict:
     """The entry of one appliance: the plan with its text, or ``failed`` with the message."""
-    warnings = []
-    ctx = None
+    ctx = taken = None
     try:
         problems = check_variables(values, prefix)
         if problems:
             raise ModuleFailed(" ".join(problems))
         root = local_cas.root_of(values) if values.get("provider") == "local_ca" else None
-        info, ctx = read_appliance(task_ctx, values)
-        warnings = ctx.warnings
-        plan = build_plan(info, values, root)
-        plan["rebind"] = None
-        plan["hostnames"] = hostnames = hostnames_of(values)
-        if plan["action"] == "none":
-            current = plan["current"]
-            drift = binding_drift(current, info, values["ip_addresses"], hostnames)
-            if drift is None and not task_ctx.check_mode:
-                port = site_port(info.get("status"), values.get("site_port"))
-                drift = served_drift(current, values["ip_addresses"], port, hostnames)
-            plan["rebind"] = drift
-            if drift:
-                # The certificate stays, but its addresses are bound to it again: the reasons say both.
-                plan["reasons"] = [reason.replace("nothing to do: ", "", 1) for reason in plan["reasons"]]
-                plan["reasons"].append(f"but {drift}, so its addresses are bound to it again")
-            plan["result"] = kept_result(plan)
-        plan["lines"] = plan_lines(plan, values, task_ctx.check_mode, prefix)
-        plan["failed"] = False
+        info, ctx, taken = read_appliance(task_ctx, values)
+        plan = _plan(task_ctx, info, values, prefix, root)
     except Exception as exc:  # pylint: disable=broad-exception-caught
         plan = failure(exc)
         if plan is None:
             raise
-    finally:
-        if ctx is not None:
-            ctx.close()
-    if warnings:
-        plan["warnings"] = list(warnings)
+    if ctx is not None:
+        plan["lock"] = give_back_early(task_ctx, ctx, taken, plan)
+        if ctx.warnings:
+            plan["warnings"] = list(ctx.warnings)
+        ctx.close()
+    return plan
+
+
+def _plan(task_ctx, info: dict, values: dict, prefix: str, root: str | None) -> dict:
+    """The plan of one appliance read as ``info``, with its text and, for a certificate that stays, its result."""
+    plan = build_plan(info, values, root)
+    plan["rebind"] = None
+    plan["hostnames"] = hostnames = hostnames_of(values)
+    if plan["action"] == "none":
+        current = plan["current"]
+        drift = binding_drift(current, info, values["ip_addresses"], hostnames)
+        if drift is None and not task_ctx.check_mode:
+            port = site_port(info.get("status"), values.get("site_port"))
+            drift = served_drift(current, values["ip_addresses"], port, hostnames)
+        plan["rebind"] = drift
+        if drift:
+            # The certificate stays, but its addresses are bound to it again: the reasons say both.
+            plan["reasons"] = [reason.replace("nothing to do: ", "", 1) for reason in plan["reasons"]]
+            plan["reasons"].append(f"but {drift}, so its addresses are bound to it again")
+        plan["result"] = kept_result(plan)
+    plan["lines"] = plan_lines(plan, values, task_ctx.check_mode, prefix)
+    plan["failed"] = False
     return plan
 
 
