@@ -14,6 +14,7 @@ decides the action. Nothing here talks to an appliance or needs
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from .pki.errors import PKIError, SpecError
@@ -176,9 +177,21 @@ def check_info(info) -> None:
 
 
 def is_named(cert: dict, name: str) -> bool:
-    """True when the certificate's friendly name is ``name`` or ``name`` followed by a space and more."""
+    """True when the certificate's friendly name is ``name`` or ``name`` followed by a space and more.
+
+    How the current certificate is found: one imported by hand as ``support.example.com 2025`` counts.
+    """
     friendly = cert.get("friendly_name") or ""
     return friendly == name or friendly.startswith(name + " ")
+
+
+def made_by_the_role(friendly_name, name: str) -> bool:
+    """True for the name the role gives what it makes: ``<name> YYYYMMDD-HHMMSS``, with ``-N`` when that was taken.
+
+    Only what the role made is taken up (a pending request), cleaned up (an interrupted run's request and key) or
+    deleted (earlier certificates beyond keep_previous); anything else with a name that starts the same is left.
+    """
+    return re.fullmatch(re.escape(name) + r" \d{8}-\d{6}(?:-\d+)?", str(friendly_name or "")) is not None
 
 
 def find_current(certificates: list, name: str) -> dict | None:
@@ -396,10 +409,7 @@ def decide(info: dict, spec: dict, now=None) -> dict:
     new_key = any(needs for _name, _reason, _action, needs in fired)
     if not new_key and situation.key is None:
         new_key = True
-        reasons.append(
-            f"the key of '{current['friendly_name']}' is not on the appliance, so a new key "
-            f"'{parsed.name} {stamp}' is generated"
-        )
+        reasons.append(f"the key of '{current['friendly_name']}' is not on the appliance, so a new key is used")
     return _result(action, reasons, [name for name, *_rest in fired], situation, stamp, new_key)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from .appliance.resources import served_chain_matches
-from .certificate_decision import ACTION_NONE, decide
+from .certificate_decision import ACTION_NONE, decide, made_by_the_role
 from .procedure_rules import software_update_of, software_update_required
 
 try:
@@ -120,19 +120,41 @@ def decision_spec(values: dict, local_ca_root: str | None) -> dict:
 # --- the plan ----------------------------------------------------------------------------------
 
 
-def _family_pattern(name: str):
-    return re.compile("^" + re.escape(name) + "( |$)")
-
-
-def pending_request(info: dict, name: str) -> dict | None:
-    """The newest pending request of this name (the manual provider's first phase, or an interrupted run)."""
-    pattern = _family_pattern(name)
+def pending_requests(info: dict, name: str) -> list:
+    """The pending requests the role made under this name, oldest first (the manual provider's first phase, or
+    a run that was interrupted after making its request)."""
     pending = [
         request
         for request in info.get("requests") or []
-        if request.get("status") == "pending" and pattern.match(str(request.get("friendly_name") or ""))
+        if request.get("status") == "pending" and made_by_the_role(request.get("friendly_name"), name)
     ]
-    return sorted(pending, key=lambda request: str(request.get("created_at") or ""))[-1] if pending else None
+    return sorted(pending, key=lambda request: str(request.get("created_at") or ""))
+
+
+def pending_request(info: dict, name: str) -> dict | None:
+    """The newest pending request the role made under this name, or None."""
+    pending = pending_requests(info, name)
+    return pending[-1] if pending else None
+
+
+def leftovers(info: dict, name: str, taken_up: str | None) -> dict:
+    """What interrupted runs left: the role's pending requests not taken up now, and the keys only they use.
+
+    ``{requests: [{id, friendly_name}], keys: [{id, name}]}``; a key that a certificate or another request uses
+    stays.
+    """
+    requests = [request for request in pending_requests(info, name) if request.get("friendly_name") != taken_up]
+    ids = {request.get("id") for request in requests}
+    keys = []
+    for key in info.get("keys") or []:
+        used = key.get("used_by") or {}
+        mine = any(request.get("key_id") == key.get("id") for request in requests)
+        if mine and not used.get("certificates") and set(used.get("requests") or []) <= ids:
+            keys.append({"id": key.get("id"), "name": key.get("name")})
+    return {
+        "requests": [{"id": request.get("id"), "friendly_name": request.get("friendly_name")} for request in requests],
+        "keys": keys,
+    }
 
 
 def resumption(info: dict, values: dict, decision: dict) -> dict:
@@ -164,6 +186,7 @@ def resumption(info: dict, values: dict, decision: dict) -> dict:
         "key_name": key.get("name"),
         "new_key": False,
         "key_exists": True,
+        "key_made_for_request": bool(decision["new_key"]),
     }
 
 
@@ -178,14 +201,13 @@ def certificates_to_delete(info: dict, name: str, ip_addresses: list, keep_previ
 
     Certificates that serve the role's addresses now are kept first, then the newest.
     """
-    pattern = _family_pattern(name)
     family = sorted(
         (
             cert
             for cert in info.get("certificates") or []
             if cert.get("role") == "server"
             and not cert.get("factory_default")
-            and pattern.match(str(cert.get("friendly_name") or ""))
+            and made_by_the_role(cert.get("friendly_name"), name)
         ),
         key=lambda cert: str(cert.get("not_before") or ""),
         reverse=True,
@@ -225,6 +247,7 @@ def build_plan(info: dict, values: dict, local_ca_root: str | None = None) -> di
             "delete": certificates_to_delete(
                 info, values["name"], ip_addresses, int(values.get("keep_previous") or 0), previous
             ),
+            "leftovers": leftovers(info, values["name"], resume.get("friendly_name")),
             "previous_bindings": previous,
             "previous_fingerprint": next(
                 (b.get("sha256_fingerprint") for b in previous if b.get("serving") != "factory_default"), None
@@ -307,10 +330,15 @@ def plan_lines(plan: dict, values: dict, check_mode: bool = False, prefix: str =
         lines.append(f"{plan['action'].capitalize()}: {plan['friendly_name']}{resumed}")
     else:
         lines.append(f"Keep: {current.get('friendly_name', '')} ({current.get('sha256_fingerprint', '')})")
-    lines.append("Why: " + " ".join(plan["reasons"]))
+    lines.append("Why: " + "; ".join(plan["reasons"]) + ".")
     if issuing:
         if plan["new_key"]:
             lines.append(f"Key: new {_key_text(values)} key {plan['key_name']}")
+        elif plan.get("resumed") and plan.get("key_made_for_request"):
+            lines.append(
+                f"Key: the new key {plan['key_name']}, which the earlier run made for its request (instead of "
+                "making another)"
+            )
         else:
             lines.append(f"Key: reuse {plan['key_name']}")
         days = values.get("days")
@@ -324,8 +352,10 @@ def plan_lines(plan: dict, values: dict, check_mode: bool = False, prefix: str =
                 f"for {days} days, imported with its chain (root {plan.get('new_root') or 'not created yet'})."
             ),
             PROVIDER_MANUAL: (
-                f"Certificate: request on the appliance, written to {plan.get('request_file')} for the CA; "
-                f"imported with its chain from {values.get('manual_drop_dir')} once the signed certificate is there."
+                f"Certificate: request on the appliance, written to {plan.get('request_file')} for the CA"
+                + (" when run without check mode" if check_mode and not plan.get("resumed") else "")
+                + f"; imported with its chain from {values.get('manual_drop_dir')} once the signed certificate is "
+                "there."
             ),
         }
         lines.append(signing[provider])
@@ -352,6 +382,8 @@ def plan_lines(plan: dict, values: dict, check_mode: bool = False, prefix: str =
                 f"Cleanup: delete {names} (more than {prefix}keep_previous={values.get('keep_previous')} "
                 "earlier ones, served nowhere)."
             )
+        if _leftover_text(plan):
+            lines.append(_leftover_text(plan))
         if plan["software_update"]:
             where = f" to {values['support_bundle_dir']}" if values.get("support_bundle_dir") else ""
             lines.append(
@@ -363,6 +395,22 @@ def plan_lines(plan: dict, values: dict, check_mode: bool = False, prefix: str =
                 "Vendor: whether the appliance software must be rebuilt is known once the signed certificate is "
                 "imported."
             )
+    if not issuing and _leftover_text(plan):
+        lines.append(_leftover_text(plan))
     if check_mode:
         lines.append("Check mode: nothing is changed.")
     return [line for line in lines if line]
+
+
+def _leftover_text(plan: dict) -> str:
+    """The cleanup of what interrupted runs left, as a plan line; empty when they left nothing."""
+    found = plan.get("leftovers") or {}
+    requests = ", ".join(f"'{request['friendly_name']}'" for request in found.get("requests") or [])
+    if not requests:
+        return ""
+    keys = ", ".join(f"'{key['name']}'" for key in found.get("keys") or [])
+    return (
+        f"Cleanup: delete the pending request(s) {requests}"
+        + (f" and the key(s) {keys} only they use" if keys else "")
+        + ", left by an earlier run that stopped before its certificate was imported."
+    )

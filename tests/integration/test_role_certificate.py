@@ -435,3 +435,41 @@ def test_renew_playbook_plans_in_check_mode_and_applies_without(fleet_factory, t
     assert "adds DNS:remote.example.org" in " ".join(lines)
     assert any(line.startswith("Key: reuse ") for line in lines)
     assert api_state(primary) == before
+
+
+def test_what_an_interrupted_run_left_is_cleaned_up_and_said(appliance, play, tmp_path):
+    first = run_role(play, appliance, tmp_path)
+    assert first.rc == 0, first.stdout[-3000:]
+    kept = outcome(first)["sha256_fingerprint"]
+    # A run killed after it made its key and request, before the import: both stay behind. Beside them, a
+    # request someone made by hand with a name that starts the same, which is not the role's to remove.
+    with appliance.client() as client:
+        for name in ("support.example.com 20260101-000000", "support.example.com by hand"):
+            key = client.post("keys", json={"name": name, "type": "ec", "curve": "P-256"}).json()
+            made = client.post(
+                "certificate-requests",
+                json={
+                    "friendly_name": name,
+                    "key_id": key["id"],
+                    "subject": {},
+                    "subject_alt_name": SPEC["certificate_subject_alt_name"],
+                },
+            )
+            assert made.status_code == 201, made.text
+
+    planned = run_role(play, appliance, tmp_path, check=True)
+    assert planned.rc == 0, planned.stdout[-3000:]
+    assert "Cleanup: delete the pending request(s) 'support.example.com 20260101-000000'" in planned.stdout
+    assert "by hand" not in planned.stdout.split("Cleanup:")[1].split("\n")[0]
+
+    cleaned = run_role(play, appliance, tmp_path)
+    assert cleaned.rc == 0, cleaned.stdout[-3000:]
+    assert outcome(cleaned)["action"] == "none" and outcome(cleaned)["sha256_fingerprint"] == kept
+    with appliance.client() as client:
+        requests = [request["friendly_name"] for request in client.get("certificate-requests").json()]
+        keys = [key["name"] for key in client.get("keys").json()]
+    assert "support.example.com 20260101-000000" not in requests + keys
+    assert "support.example.com by hand" in requests and "support.example.com by hand" in keys
+
+    again = run_role(play, appliance, tmp_path)
+    assert again.rc == 0 and recap(again)["appliance"]["changed"] == 0

@@ -396,8 +396,7 @@ def test_decide_nothing_to_do_says_why():
 def test_decide_lost_key_is_said():
     decision = cd.decide(info_with(key_id="key-deleted"), {**SPEC, "force": True})
     assert decision["reasons"][-1] == (
-        "the key of 'support 20260301-095500' is not on the appliance, so a new key 'support 20260601-120000' "
-        "is generated"
+        "the key of 'support 20260301-095500' is not on the appliance, so a new key is used"
     )
 
 

@@ -54,6 +54,7 @@ PLAN_KEYS = {
     "resumed",
     "request_file",
     "delete",
+    "leftovers",
     "previous_bindings",
     "previous_fingerprint",
     "trusted_roots",
@@ -129,7 +130,11 @@ EARLIER_C = _certificate(
     ip_addresses=["10.0.0.3"],
 )
 EARLIER_D = _certificate(
-    id="cert-d", friendly_name="support", sha256_fingerprint=FP_D, not_before="2025-12-01T00:00:00Z", key_id=None
+    id="cert-d",
+    friendly_name="support 20251201-000000",
+    sha256_fingerprint=FP_D,
+    not_before="2025-12-01T00:00:00Z",
+    key_id=None,
 )
 ISSUING = _certificate(
     id="cert-issuing",
@@ -367,7 +372,12 @@ def test_build_plan_returns_the_keys_the_role_reads_for_a_kept_certificate():
     # Computed whatever the action; the role only uses it when it issues.
     assert plan["delete"] == [
         {"id": "cert-b", "friendly_name": NAME_B, "sha256_fingerprint": FP_B, "not_before": "2026-02-01T00:00:00Z"},
-        {"id": "cert-d", "friendly_name": "support", "sha256_fingerprint": FP_D, "not_before": "2025-12-01T00:00:00Z"},
+        {
+            "id": "cert-d",
+            "friendly_name": "support 20251201-000000",
+            "sha256_fingerprint": FP_D,
+            "not_before": "2025-12-01T00:00:00Z",
+        },
     ]
 
 
@@ -451,7 +461,11 @@ def test_build_plan_takes_up_a_pending_request_with_a_fitting_new_key():
     assert plan["triggers"] == ["rekey"]
     lines = cp.plan_lines(plan, values_with(rekey=True, **MANUAL), prefix="certificate_")
     assert lines[0] == f"Reissue: {PENDING} (taking up the pending request of an earlier run)"
-    assert lines[2] == f"Key: reuse {PENDING}"
+    # The key the earlier run made for its request is used; the plan does not say both "new key" and "reuse".
+    assert lines[2] == (
+        f"Key: the new key {PENDING}, which the earlier run made for its request (instead of making another)"
+    )
+    assert not any("reuse" in line for line in lines)
 
 
 def test_build_plan_takes_up_the_pending_request_of_the_current_key_when_the_key_stays():
@@ -497,7 +511,11 @@ def test_build_plan_the_newest_pending_request_decides_even_when_its_key_does_no
     ("request_fields", "changes", "resumed"),
     [
         ({}, {"rekey": True}, True),
-        ({"friendly_name": "support"}, {"rekey": True}, True),  # the bare name matches "^support( |$)"
+        # Only what the role made is taken up: "<name> <stamp>", not the bare name or another suffix.
+        ({"friendly_name": "support"}, {"rekey": True}, False),
+        ({"friendly_name": "support test"}, {"rekey": True}, False),
+        ({"friendly_name": "support 2026-05-15"}, {"rekey": True}, False),
+        ({"friendly_name": "support 20260515-080000-2"}, {"rekey": True}, True),
         ({"friendly_name": "supportx 20260515-080000"}, {"rekey": True}, False),
         ({"friendly_name": "old support 20260515-080000"}, {"rekey": True}, False),
         ({"status": "issued"}, {"rekey": True}, False),
@@ -603,7 +621,7 @@ def test_build_plan_delete_entries_carry_only_the_keys_that_exist():
         for cert in INFO["certificates"]
     ]
     plan = cp.build_plan(info_with(certificates=certificates), values_with(force=True, keep_previous=2), FP_ROOT)
-    assert plan["delete"] == [{"id": "cert-d", "friendly_name": "support", "sha256_fingerprint": FP_D}]
+    assert plan["delete"] == [{"id": "cert-d", "friendly_name": "support 20251201-000000", "sha256_fingerprint": FP_D}]
 
 
 def test_build_plan_previous_bindings_and_fingerprint():
@@ -795,7 +813,7 @@ def _keep_plan() -> dict:
 def test_plan_lines_of_a_kept_certificate():
     assert cp.plan_lines(_keep_plan(), values_with(), False, "certificate_") == [
         f"Keep: {NAME_A} ({FP_A})",
-        "Why: nothing to do: 'support 20260301-000000' matches the spec",
+        "Why: nothing to do: 'support 20260301-000000' matches the spec.",
         "Binding: it stays on 10.0.0.1, 10.0.0.2; then each address is checked over TLS on port 9443 as "
         "support.example.com; if what it serves is wrong, the previous bindings are restored and the role fails.",
     ]
@@ -828,7 +846,7 @@ def test_plan_lines_of_a_kept_certificate_from_build_plan():
     plan = cp.build_plan(INFO, values_with(), FP_ROOT)
     assert cp.plan_lines(plan, values_with(), False, "certificate_") == [
         f"Keep: {NAME_A} ({FP_A})",
-        "Why: " + " ".join(plan["reasons"]),
+        "Why: " + "; ".join(plan["reasons"]) + ".",
         "Binding: it stays on 10.0.0.1, 10.0.0.2; then each address is checked over TLS on port 9443 as "
         "support.example.com" + BINDING_LINE_END,
     ]
@@ -854,7 +872,7 @@ def _issue_plan() -> dict:
 def test_plan_lines_issue_local_ca_new_key_cleanup_and_vendor():
     assert cp.plan_lines(_issue_plan(), values_with(), False, "certificate_") == [
         f"Issue: {NEW}",
-        "Why: no certificate named 'support' is on the appliance, so one is issued",
+        "Why: no certificate named 'support' is on the appliance, so one is issued.",
         f"Key: new EC P-256 key {NEW}",
         "Certificate: request on the appliance, signed by the local CA /ca/issuing.pem for 397 days, imported with "
         f"its chain (root {FP_ROOT}).",
@@ -863,7 +881,8 @@ def test_plan_lines_issue_local_ca_new_key_cleanup_and_vendor():
         "role fails.",
         f"Previous: 10.0.0.1 serves Factory Default, 10.0.0.2 serves {NAME_C}; they stay bound until the new "
         "certificate is imported and verified.",
-        f"Cleanup: delete {NAME_B}, support (more than certificate_keep_previous=1 earlier ones, served nowhere).",
+        f"Cleanup: delete {NAME_B}, support 20251201-000000 (more than certificate_keep_previous=1 earlier ones, "
+        "served nowhere).",
         "Vendor: the appliance software does not trust the new root; a support bundle for the vendor is written to "
         "/play/bundles.",
     ]
@@ -885,7 +904,8 @@ def test_plan_lines_reissue_reusing_the_key_with_the_manual_provider():
     values = values_with(ip_addresses=["10.0.0.1"], keep_previous=0, **MANUAL)
     assert cp.plan_lines(plan, values, False, "certificate_") == [
         f"Reissue: {NEW}",
-        f"Why: force is true, so '{NAME_A}' is reissued and more",
+        # Two reasons stay two: joined by a semicolon, not run together.
+        f"Why: force is true, so '{NAME_A}' is reissued; and more.",
         f"Key: reuse {NAME_A}",
         "Certificate: request on the appliance, written to /req/support_20260601-120000.csr for the CA; imported "
         "with its chain from /drop once the signed certificate is there.",
@@ -912,7 +932,7 @@ def test_plan_lines_renew_self_signed_resumed_rsa_without_vendor_line():
     values = values_with(provider="self_signed", key_type="rsa", key_size=4096, days=90)
     assert cp.plan_lines(plan, values, False, "certificate_") == [
         f"Renew: {PENDING} (taking up the pending request of an earlier run)",
-        "Why: due",
+        "Why: due.",
         "Key: new RSA 4096 key support 20260517-000000",
         "Certificate: self-signed by the appliance for 90 days, names DNS:support.example.com, DNS:*.example.com.",
         "Binding: the new certificate replaces what 10.0.0.1, 10.0.0.2 serve; then each address is checked over TLS "
@@ -928,7 +948,9 @@ def test_plan_lines_local_ca_not_created_yet():
         "its chain (root not created yet)."
     )
     # Without a prefix the cleanup line names the bare variable.
-    assert lines[6] == f"Cleanup: delete {NAME_B}, support (more than keep_previous=1 earlier ones, served nowhere)."
+    assert lines[6] == (
+        f"Cleanup: delete {NAME_B}, support 20251201-000000 (more than keep_previous=1 earlier ones, served nowhere)."
+    )
 
 
 def test_plan_lines_check_mode_adds_the_last_line():
@@ -958,3 +980,67 @@ def test_plan_lines_without_site_port_or_hostnames():
     assert cp.plan_lines(_keep_plan(), values, False, "certificate_")[-1] == (
         "Binding: it stays on 10.0.0.1, 10.0.0.2; then each address is checked over TLS on port 443" + BINDING_LINE_END
     )
+
+
+# --- what interrupted runs left ------------------------------------------------------------------------
+
+
+def _keys_used_by(requests: dict) -> list:
+    """INFO's keys, each used by the requests named in ``requests`` (key id -> request ids)."""
+    return [{**key, "used_by": {"requests": requests.get(key["id"], []), "certificates": []}} for key in INFO["keys"]]
+
+
+def test_a_pending_request_left_by_an_interrupted_run_is_cleaned_up_with_its_key_when_nothing_is_to_be_done():
+    # A run killed between the request and the import left the request and the key made for it.
+    left = _request(PENDING, "key-p", "2026-05-15T08:00:00Z")
+    info = info_with(requests=[left], keys=_keys_used_by({"key-p": [left["id"]]}))
+    plan = cp.build_plan(info, values_with(), FP_ROOT)
+    assert plan["action"] == "none" and plan["resumed"] is False
+    assert plan["leftovers"] == {
+        "requests": [{"id": left["id"], "friendly_name": PENDING}],
+        "keys": [{"id": "key-p", "name": PENDING}],
+    }
+    lines = cp.plan_lines(plan, values_with(), False, "certificate_")
+    assert lines[-1] == (
+        f"Cleanup: delete the pending request(s) '{PENDING}' and the key(s) '{PENDING}' only they use, left by an "
+        "earlier run that stopped before its certificate was imported."
+    )
+
+
+def test_a_pending_request_taken_up_is_no_leftover():
+    left = _request(PENDING, "key-p", "2026-05-15T08:00:00Z")
+    info = info_with(requests=[left], keys=_keys_used_by({"key-p": [left["id"]]}))
+    plan = cp.build_plan(info, values_with(rekey=True), FP_ROOT)
+    assert plan["resumed"] is True
+    assert plan["leftovers"] == {"requests": [], "keys": []}
+
+
+@pytest.mark.parametrize(
+    ("request_name", "key_users", "requests", "keys"),
+    [
+        # Names the role did not make are someone else's: left alone.
+        ("support", {"key-p": ["req-x"]}, [], []),
+        ("support test", {"key-p": ["req-x"]}, [], []),
+        ("supportx 20260515-080000", {"key-p": ["req-x"]}, [], []),
+        # A key that another request or a certificate still uses stays.
+        (PENDING, {"key-p": ["req-x", "req-other"]}, [PENDING], []),
+    ],
+)
+def test_leftovers_are_only_what_the_role_made_and_nothing_else_uses(request_name, key_users, requests, keys):
+    left = {**_request(request_name, "key-p", "2026-05-15T08:00:00Z"), "id": "req-x"}
+    info = info_with(requests=[left], keys=_keys_used_by(key_users))
+    found = cp.build_plan(info, values_with(), FP_ROOT)["leftovers"]
+    assert [request["friendly_name"] for request in found["requests"]] == requests
+    assert [key["name"] for key in found["keys"]] == keys
+
+
+def test_check_mode_does_not_claim_the_request_file_is_written():
+    plan = cp.build_plan(INFO, values_with(rekey=True, **MANUAL), FP_ROOT)
+    certificate_line = next(
+        line for line in cp.plan_lines(plan, values_with(rekey=True, **MANUAL), True) if "Certificate:" in line
+    )
+    assert "for the CA when run without check mode" in certificate_line
+    certificate_line = next(
+        line for line in cp.plan_lines(plan, values_with(rekey=True, **MANUAL), False) if "Certificate:" in line
+    )
+    assert "when run without check mode" not in certificate_line

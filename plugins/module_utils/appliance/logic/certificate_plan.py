@@ -188,7 +188,7 @@ def give_back_early(task_ctx, ctx, taken: dict | None, plan: dict | None) -> dic
     failed); ``{name, holder, release}`` says whether the role must give it back when it is done."""
     holder = task_ctx.params.get("lock_holder")
     newly = bool(taken) and not taken.get("renewed")
-    staying = bool(plan) and not plan.get("failed") and (plan.get("action") != "none" or plan.get("rebind"))
+    staying = bool(plan) and not plan.get("failed") and _changes(plan)
     if newly and not staying:
         try:
             lock.release(ctx.client(), lock.DEFAULT_NAME, holder)
@@ -268,12 +268,14 @@ def run(ctx) -> dict:
         "changed": False,
         "appliances": appliances,
         "failed_hosts": [host for host, plan in appliances.items() if plan["failed"]],
-        "in_place": [
-            host
-            for host, plan in appliances.items()
-            if not plan["failed"] and plan["action"] == "none" and plan["rebind"] is None
-        ],
+        "in_place": [host for host, plan in appliances.items() if not plan["failed"] and not _changes(plan)],
     }
+
+
+def _changes(plan: dict) -> bool:
+    """True when the role has something to do on the appliance: a certificate to issue, addresses to bind again,
+    or what an interrupted run left to clean up."""
+    return plan.get("action") != "none" or bool(plan.get("rebind")) or bool(plan["leftovers"]["requests"])
 
 
 MODULE_SPEC = ModuleSpec(argument_spec=ARGUMENT_SPEC, run=run, connection=False)
