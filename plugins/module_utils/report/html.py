@@ -48,8 +48,8 @@ color:#fff;background:var(--c)}
 .s-renewal_due{--c:var(--renewal_due)}.s-warning{--c:var(--warning)}.s-ok{--c:var(--ok)}
 .pill.s-warning,.pill.s-renewal_due{color:#231a00}
 .table-wrap{width:100%;overflow-x:auto}
-table{width:100%;border-collapse:collapse;font-size:.9rem}
-th,td{text-align:left;vertical-align:top;padding:7px 8px;border-bottom:1px solid var(--line)}
+table{width:100%;border-collapse:collapse;font-size:.88rem}
+th,td{text-align:left;vertical-align:top;padding:7px 6px;border-bottom:1px solid var(--line)}
 th{background:var(--panel);font-weight:600;white-space:nowrap}
 td{overflow-wrap:break-word}
 .mono{word-break:break-all}
@@ -72,8 +72,10 @@ th button:focus-visible{outline:2px solid var(--link)}
 .group details{border:0;margin:0;background:none}
 .group summary{padding:8px 8px;color:var(--link);font-weight:600}
 .problems td:first-child{width:30%}
-.endpoints td:nth-child(2){min-width:9em}
-.endpoints td:nth-child(4){min-width:13em}
+.endpoints td:nth-child(2){min-width:8em}
+.endpoints td:nth-child(4){min-width:12em}
+.endpoints td:nth-child(7){max-width:15em}
+.endpoints td:nth-child(9){max-width:9em}
 .empty{padding:14px 16px;background:var(--panel);border-radius:8px;color:var(--muted)}
 .chart{border:1px solid var(--line);border-radius:8px;padding:10px 8px 6px;background:#fff}
 .chart-scroll{overflow-x:auto}

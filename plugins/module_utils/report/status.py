@@ -101,9 +101,12 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _days_text(days: int) -> str:
-    if days < 0:
-        return f"{_plural(-days, 'day')} ago"
+def _days_text(days_left: float) -> str:
+    """``3 days ago``, ``today`` or ``in 41 days``: whole days, counted from the time of the report."""
+    if days_left < 0:
+        ago = math.floor(-days_left)
+        return f"{_plural(ago, 'day')} ago" if ago else "today"
+    days = math.floor(days_left)
     return f"in {_plural(days, 'day')}" if days else "today"
 
 
@@ -139,7 +142,7 @@ def endpoint_problems(endpoint: dict, plan: dict | None = None) -> list:
     chain = endpoint.get("chain") or {}
     verification = endpoint.get("verification") or {}
     renewal = endpoint.get("renewal") or {}
-    days = whole_days(certificate.get("days_left"))
+    days = certificate.get("days_left") or 0.0
     if certificate.get("expired"):
         found.append(
             problem(

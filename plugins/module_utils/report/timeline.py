@@ -157,7 +157,7 @@ def _steps(scale: _Scale, bottom: float) -> list:
         if start > scale.start:
             parts.append(f'<line class="step-date" x1="{left}" y1="{STEP_TOP}" x2="{left}" y2="{bottom}"/>')
         label_x = max(left, PLOT_LEFT) + 4
-        if right - left > 46:
+        if right - left > 34:
             parts.append(f'<text class="step-value" x="{label_x}" y="{y(days) - 4}">{days} d</text>')
     if points:
         parts.append(f'<polyline class="step-line" points="{" ".join(points)}"/>')
