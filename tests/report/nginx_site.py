@@ -101,9 +101,13 @@ def make_cases(ca: OpensslCA) -> tuple[Path, dict]:
     only = leaf("leafonly", ("DNS:leafonly.example.net",))
     add("leafonly", "127.0.70.2", ["leafonly.example.net"], "invalid", ["chain_incomplete"], False, [only], only.key)
     order = leaf("order", ("DNS:order.example.net",), issuer=lower)
-    add("order", "127.0.70.3", ["order.example.net"], "warning", ["chain_order"], True, [order, upper, lower], order.key)
+    add(
+        "order", "127.0.70.3", ["order.example.net"], "warning", ["chain_order"], True, [order, upper, lower], order.key
+    )
     expired = leaf("expired", ("DNS:expired.example.net",), days_before=120, days_after=-3)
-    add("expired", "127.0.70.4", ["expired.example.net"], "expired", ["expired"], False, [expired, issuing], expired.key)
+    add(
+        "expired", "127.0.70.4", ["expired.example.net"], "expired", ["expired"], False, [expired, issuing], expired.key
+    )
     rooted = leaf("rooted", ("DNS:rooted.example.net",))
     add("rooted", "127.0.70.5", ["rooted.example.net"], "ok", [], True, [rooted, issuing, root], rooted.key)
     selfsigned = ca.issue("selfsigned", "selfsigned.example.net", kind="self", sans=("DNS:selfsigned.example.net",))

@@ -200,7 +200,9 @@ def test_same_data_leaves_the_files_unchanged_and_check_mode_writes_nothing(ngin
     assert {name: os.stat(directory / name).st_mtime_ns for name in FILES} == mtimes
     # An hour later nothing a reader acts on has changed: the files stay, with the time they were taken at.
     later = _shift(nginx_site.as_of, hours=1)
-    third = report_playbook(tmp_path, inventory, "-e", f"report_ca_bundle={nginx_site.root}", "-e", f"report_as_of={later}")
+    third = report_playbook(
+        tmp_path, inventory, "-e", f"report_ca_bundle={nginx_site.root}", "-e", f"report_as_of={later}"
+    )
     assert third.result(WRITE_TASK)["changed"] is False
     assert third.result(WRITE_TASK)["as_of"] == nginx_site.as_of
     assert {name: (directory / name).read_bytes() for name in FILES} == before
