@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 from browser import Browser
-from conftest import SCREENSHOTS, require_debian_package
+from report_support import SCREENSHOTS, require_debian_package
 
 WIDTHS = (1280, 390)
 

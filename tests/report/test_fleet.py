@@ -14,8 +14,8 @@ import json
 
 import jsonschema
 import yaml
-from conftest import SCHEMA, load_report, report_playbook
 from prometheus_client.parser import text_string_to_metric_families
+from report_support import SCHEMA, load_report, report_playbook
 
 
 def test_report_of_a_reference_fleet(fleet_factory, tmp_path):

@@ -19,9 +19,9 @@ import stat
 
 import jsonschema
 import pytest
-from conftest import SCHEMA, load_report, report_playbook
 from nginx_site import openssl_verifies
 from prometheus_client.parser import text_string_to_metric_families
+from report_support import SCHEMA, load_report, report_playbook
 
 FILES = ("report.html", "report.json", "report.prom", "report.md")
 WRITE_TASK = "bomgar.pki.report : Write the report (report.html, report.json, report.prom, report.md)"
