@@ -25,7 +25,8 @@ import yaml
 from openssl_pki import OpensslCA
 
 NGINX = "/usr/sbin/nginx"
-PORT_RANGE = (33000, 34999)  # apart from the appliance fixtures' ports and the fleet scripts'
+# Apart from the appliance fixtures' and the fleet scripts' ports, and below the ephemeral range.
+PORT_RANGE = (32100, 32700)
 
 
 @dataclass
