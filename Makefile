@@ -16,12 +16,12 @@ SANITY_ROOT := build/sanity
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST_OPTS ?= -q
 
-.PHONY: help venv venv313 test lint ruff changelog-lint ansible-lint sanity unit appliance integration molecule test313 openapi demo bench clean
+.PHONY: help venv venv313 test lint ruff changelog-lint ansible-lint sanity unit appliance integration report report-tools molecule test313 openapi demo bench clean
 
 help:
 	@echo "make test   set up .venv and .venv313, then run every check (what CI runs)"
 	@echo "make venv   create or update .venv (Python 3.11, ansible-core 2.19) and link the collection"
-	@echo "make lint | sanity | unit | appliance | integration | test313   one group of checks"
+	@echo "make lint | sanity | unit | appliance | integration | report | test313   one group of checks"
 	@echo "make openapi   regenerate docs/appliance-api.json from the reference appliance"
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
@@ -43,8 +43,8 @@ $(COLLECTION_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn ../../.. $@
 
-test: venv venv313
-	$(MAKE) --no-print-directory lint sanity unit appliance integration molecule test313
+test: venv venv313 report-tools
+	$(MAKE) --no-print-directory lint sanity unit appliance integration report molecule test313
 
 lint: ruff changelog-lint ansible-lint
 
@@ -79,6 +79,18 @@ appliance:
 
 integration:
 	$(PY) -m pytest $(PYTEST_OPTS) tests/integration
+
+# The certificate report as a person sees it: against nginx servers (openssl-made chains, compared with
+# openssl s_client), in headless Chromium, its JSON against docs/report.schema.json, its metrics parsed.
+report:
+	$(PY) -m pytest $(PYTEST_OPTS) tests/report
+
+# The Debian packages the report tests drive (.ci/run installs them; the tests' set-up does too, as root).
+report-tools:
+	@for tool in chromium nginx openssl; do \
+		command -v $$tool >/dev/null 2>&1 || test -x /usr/sbin/$$tool || { \
+			echo "$$tool is missing: apt-get install chromium nginx openssl (or run .ci/run)"; exit 1; }; \
+	done
 
 # The second leg: Python 3.13 with the newest ansible-core, unit and integration tests.
 test313:

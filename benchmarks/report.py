@@ -38,6 +38,11 @@ SCENARIOS = {
             "community.crypto openssl_privatekey + openssl_csr + x509_certificate (ownca), per host",
         ),
         Scenario("atlas_rollout", "atlas_rollout playbook, one certificate to N-1 nodes", "ansible.builtin.ping"),
+        Scenario(
+            "report",
+            "report playbook: TLS to every address and hostname, API reads and plans, four files",
+            "ansible.builtin.ping, one per host",
+        ),
     )
 }
 
@@ -61,6 +66,7 @@ TARGETS = (
     Target("noop_converge", 100, 0.5, "ratio"),
     Target("fresh_issuance", 25, 0.5, "ratio"),
     Target("atlas_rollout", 100, 1.0, "ratio"),
+    Target("report", 100, 0.3, "ratio"),
     Target("fleet_memory", 100, 2 * GIB, "bytes"),
 )
 

@@ -15,6 +15,9 @@ and for each scenario, the collection's flow and its baseline run alternately,
 - ``atlas_rollout``: ``playbooks/atlas_rollout.yml`` (a renewed certificate on
   the primary, forced, rolled out to the N-1 traffic nodes), against the ping
   play;
+- ``report``: ``playbooks/report.yml`` on the converged fleet (every address
+  asked over TLS as each hostname, every appliance read through its API and
+  planned, the four files written), against the ping play;
 
 and the peak resident memory of ``ansible-playbook`` and of the fleet process.
 Prints a table and writes ``benchmarks/results/latest.json``; exits 0 when
@@ -45,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
 SPEC_INVENTORY = ROOT / "inventories" / "demo"
 ATLAS_PLAYBOOK = ROOT / "playbooks" / "atlas_rollout.yml"
+REPORT_PLAYBOOK = ROOT / "playbooks" / "report.yml"
 COLLECTION_LINK = ROOT / "build" / "ansible_collections" / "bomgar" / "pki"
 DEFAULT_WORK = ROOT / "build" / "bench"
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -135,7 +139,7 @@ def side_by_side(repetitions: int, subject: Callable[[int], dict], baseline: Cal
 
 
 def converged_scenarios(bench: Bench, size: int, scenarios: list[str], result: dict) -> None:
-    """No-op converge and Atlas rollout, on one fleet brought to its desired state first (not timed)."""
+    """No-op converge, the report and Atlas rollout, on one fleet brought to its desired state first (not timed)."""
     tag = f"n{size}"
     roots = [bench.ca_dir / "root.pem"]
     with fresh_fleet(bench.work / tag / "converged", size, trusted_roots=roots) as fleet:
@@ -166,6 +170,21 @@ def converged_scenarios(bench: Bench, size: int, scenarios: list[str], result: d
 
             measured = side_by_side(bench.repetitions, converge, ping_for("noop"))
             result["scenarios"]["noop_converge"] = report.summarise(measured)
+        if "report" in scenarios:
+            print("  report", flush=True)
+            report_vars = bench.vars_file(
+                size,
+                report_group="bomgar_site",
+                report_dir=str(bench.work / tag / "report"),
+                report_ca_bundle=str(bench.ca_dir / "root.pem"),
+            )
+
+            def report_run(repetition: int) -> dict:
+                run = playbook(REPORT_PLAYBOOK, f"report-{repetition + 1}", report_vars)
+                return record(run, f"report playbook  rep {repetition + 1}")
+
+            measured = side_by_side(bench.repetitions, report_run, ping_for("report"))
+            result["scenarios"]["report"] = report.summarise(measured)
         if "atlas_rollout" in scenarios:
             if size < 2:
                 result["scenarios"]["atlas_rollout"] = {
@@ -231,7 +250,7 @@ def run_size(bench: Bench, size: int, chosen: list[str], skipped: set[tuple[int,
         if name not in scenarios:
             result["scenarios"][name] = {"subject": [], "baseline": [], "skipped": "left out with --skip"}
     steps = []
-    if {"noop_converge", "atlas_rollout"} & set(scenarios):
+    if {"noop_converge", "atlas_rollout", "report"} & set(scenarios):
         steps.append(("converged fleet", lambda: converged_scenarios(bench, size, scenarios, result)))
     if "fresh_issuance" in scenarios:
         steps.append(("fresh_issuance", lambda: fresh_issuance(bench, size, result)))

@@ -7,8 +7,9 @@ Starts a site of reference appliances on loopback (a primary and two Atlas
 traffic nodes, state in ``build/demo-fleet``), runs ``playbooks/demo.yml``
 against it (a local CA; the site certificate for ``support.example.com`` and
 ``*.example.com`` on the primary; the roll-out to the traffic nodes; a check
-over TLS of what every IP address serves; the support bundle for the vendor),
-prints a short summary, and stops the appliances, also when something failed.
+over TLS of what every IP address serves; the support bundle for the vendor;
+the certificate report of the site), prints a short summary, and stops the
+appliances, also when something failed.
 
 The state stays: a second run starts the same appliances again, finds every
 certificate as the spec in git wants it, changes nothing, and says so.
@@ -154,6 +155,16 @@ def openssl_check(address: str, port: int, hostname: str, root: Path) -> tuple[s
     return " ".join(argv) + " </dev/null", verdict
 
 
+def print_report_counts(path: Path) -> None:
+    """The report's endpoints by status, one line."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    counts = ", ".join(f"{count} {status.replace('_', ' ')}" for status, count in document["counts"].items() if count)
+    print(f"     {document['totals']['endpoints']} endpoints: {counts or 'none'} (as of {document['as_of']})")
+
+
 def print_summary(workdir: Path, info: dict, counts: dict, started: bool) -> None:
     """What happened, what every address serves now, where the bundle is, how to look with openssl."""
     changed = sum(host["changed"] for host in counts.values())
@@ -175,6 +186,10 @@ def print_summary(workdir: Path, info: dict, counts: dict, started: bool) -> Non
         print(
             f"   support bundle for the vendor: {bundle.relative_to(ROOT) if bundle.is_relative_to(ROOT) else bundle}"
         )
+    report = workdir / "report" / "report.html"
+    if report.exists():
+        print(f"   certificate report: {report.relative_to(ROOT) if report.is_relative_to(ROOT) else report}")
+        print_report_counts(workdir / "report" / "report.json")
     root = workdir / "ca" / "root.pem"
     if root.exists():
         primary = info["appliances"][0]

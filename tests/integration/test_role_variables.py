@@ -25,7 +25,7 @@ INVENTORY_VARIABLES = (
 )
 
 
-@pytest.mark.parametrize("role", ["certificate", "atlas_rollout", "support_bundle"])
+@pytest.mark.parametrize("role", ["certificate", "atlas_rollout", "support_bundle", "report"])
 def test_a_play_default_for_an_inventory_variable_is_not_shadowed_by_a_role(tmp_path, role):
     inventory = {"all": {"hosts": {"lab": {"ansible_connection": "local"}}}}
     shown = {name: f"{{{{ {name} | default('the play default') }}}}" for name in INVENTORY_VARIABLES}

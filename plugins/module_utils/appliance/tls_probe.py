@@ -4,9 +4,11 @@
 """What an address serves right now: the certificate chain a TLS client is shown.
 
 The check is not a trust decision (the chain is compared with what was bound,
-by fingerprint), so the handshake does not verify. The whole chain comes from
+by fingerprint, or verified afterwards against a CA bundle of the caller's
+choice), so the handshake does not verify. The whole chain comes from
 ``SSLSocket.get_unverified_chain()`` (public from Python 3.13, the same call on
-the private ``_sslobj`` before).
+the private ``_sslobj`` before); :func:`probe` also says which TLS version and
+cipher the handshake agreed on.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import ssl
+from dataclasses import dataclass, field
 
 
 class ProbeError(Exception):
@@ -35,17 +38,33 @@ def _probe_context() -> ssl.SSLContext:
 _CONTEXT = _probe_context()
 
 
-def served_chain_der(address: str, port: int, server_hostname: str | None = None, timeout: float = 10.0) -> list:
-    """DER certificates served on ``(address, port)``, leaf first."""
+@dataclass(frozen=True)
+class Served:
+    """What one TLS handshake showed: the chain as served (DER, in the server's order) and what was agreed on."""
+
+    chain: list = field(default_factory=list)
+    version: str | None = None
+    cipher: str | None = None
+    cipher_bits: int | None = None
+
+
+def probe(address: str, port: int, server_hostname: str | None = None, timeout: float = 10.0) -> Served:
+    """One handshake with ``(address, port)``, sending ``server_hostname`` as SNI; the chain is not verified."""
     context = _CONTEXT
     try:
         with (
             socket.create_connection((address, int(port)), timeout=timeout) as raw,
             context.wrap_socket(raw, server_hostname=server_hostname) as tls,
         ):
-            return _chain_of(tls)
+            name, _protocol, bits = tls.cipher() or (None, None, None)
+            return Served(chain=_chain_of(tls), version=tls.version(), cipher=name, cipher_bits=bits)
     except (OSError, ssl.SSLError) as exc:
         raise ProbeError(f"TLS to {address}:{port} failed: {exc}") from None
+
+
+def served_chain_der(address: str, port: int, server_hostname: str | None = None, timeout: float = 10.0) -> list:
+    """DER certificates served on ``(address, port)``, leaf first."""
+    return probe(address, port, server_hostname, timeout).chain
 
 
 def _chain_of(tls) -> list:

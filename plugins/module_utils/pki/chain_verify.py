@@ -144,7 +144,24 @@ class Validation:
 
 def validate_path(chain: list, roles: list[str], hostname: str | None, moment) -> Validation:
     """Path validation of a chain that ends in a root (or a self-signed leaf), as a TLS client would."""
-    text = _verifier_hostname(chain[0], hostname)
+    return _validate(Store([chain[-1]]) if Store else None, chain[0], chain[1:-1], chain, roles, hostname, moment)
+
+
+def validate_with_store(
+    store, leaf, intermediates: list, path: list, roles: list[str], hostname: str | None, moment
+) -> Validation:
+    """Path validation of a served chain against trust anchors ``store`` (a cryptography ``Store``).
+
+    ``intermediates`` are the other certificates the server sent, in any order (the verifier builds the path);
+    ``path`` and ``roles`` (the chain as ordered from what was sent) are what the diagnosis reads when the
+    verifier refuses. With ``hostname`` None the leaf is validated for its own first name, so that the result
+    says whether the chain is trusted, names aside.
+    """
+    return _validate(store, leaf, list(intermediates), path, roles, hostname, moment)
+
+
+def _validate(store, leaf, intermediates: list, path: list, roles: list[str], hostname: str | None, moment):
+    text = _verifier_hostname(leaf, hostname)
     if text is None:
         return Validation(
             warnings=[
@@ -155,17 +172,17 @@ def validate_path(chain: list, roles: list[str], hostname: str | None, moment) -
     result = Validation(hostname=text)
     try:
         subject = _general_name(text)
-        verifier = PolicyBuilder().store(Store([chain[-1]])).time(moment).build_server_verifier(subject)
+        verifier = PolicyBuilder().store(store).time(moment).build_server_verifier(subject)
     except (ValueError, TypeError) as exc:
         result.error = f"cannot validate for hostname '{text}': {exc}"
         result.warnings.append(f"chain not validated: '{text}' is not a hostname a TLS client could connect to")
         return result
     try:
-        verifier.verify(chain[0], chain[1:-1])
+        verifier.verify(leaf, intermediates)
     except _VALIDATION_ERRORS as exc:
         result.error = str(exc)
         result.warnings.append(f"path validation for '{text}' failed: {exc}")
-        result.warnings.extend(_diagnose(chain, roles, text, moment))
+        result.warnings.extend(_diagnose(path, roles, text, moment))
         return result
     result.validated = True
     return result

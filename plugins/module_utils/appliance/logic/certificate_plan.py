@@ -127,6 +127,20 @@ class _LocalCAs:
             return refused
 
 
+# The name other modules plan with.
+LocalCAs = _LocalCAs
+
+
+def prepare_local_cas(ctx, entries: list) -> _LocalCAs:
+    """The local CAs the entries name, each read once before a thread pool starts (errors kept for the entries)."""
+    local_cas = _LocalCAs(ctx)
+    for values in entries:
+        if values.get("provider") == "local_ca" and values.get("local_ca_cert") and values.get("local_ca_key"):
+            with contextlib.suppress(ModuleFailed):  # reported in the entries of the appliances that use it
+                local_cas.root_of(values)
+    return local_cas
+
+
 def take_lock(task_ctx, ctx) -> dict | None:
     """The run lock on this appliance, taken for ``lock_holder`` (or only looked at in check mode); None without."""
     holder = task_ctx.params.get("lock_holder")
@@ -200,7 +214,12 @@ def give_back_early(task_ctx, ctx, taken: dict | None, plan: dict | None) -> dic
 
 def plan_one(task_ctx, values: dict, prefix: str, local_cas: _LocalCAs) -> dict:
     """The entry of one appliance: the plan with its text, or ``failed`` with the message."""
-    ctx = taken = None
+    return plan_and_info(task_ctx, values, prefix, local_cas)[0]
+
+
+def plan_and_info(task_ctx, values: dict, prefix: str, local_cas: _LocalCAs) -> tuple:
+    """``(entry, info)``: :func:`plan_one`'s entry, and what was read of the appliance (None when nothing was)."""
+    ctx = taken = info = None
     try:
         problems = check_variables(values, prefix)
         if problems:
@@ -217,7 +236,7 @@ def plan_one(task_ctx, values: dict, prefix: str, local_cas: _LocalCAs) -> dict:
         if ctx.warnings:
             plan["warnings"] = list(ctx.warnings)
         ctx.close()
-    return plan
+    return plan, info
 
 
 def _plan(task_ctx, info: dict, values: dict, prefix: str, root: str | None) -> dict:
@@ -250,12 +269,8 @@ def run(ctx) -> dict:
     params = ctx.params
     entries = params["appliances"]
     check_entries(ctx, entries, params["workers"])
-    local_cas = _LocalCAs(ctx)
     # The local CAs are read before the pool starts, so that each is read once.
-    for values in entries:
-        if values.get("provider") == "local_ca" and values.get("local_ca_cert") and values.get("local_ca_key"):
-            with contextlib.suppress(ModuleFailed):  # reported in the entries of the appliances that use it
-                local_cas.root_of(values)
+    local_cas = prepare_local_cas(ctx, entries)
 
     def one(values: dict) -> dict:
         return plan_one(ctx, values, params["variable_prefix"], local_cas)
