@@ -85,12 +85,20 @@ integration:
 report:
 	$(PY) -m pytest $(PYTEST_OPTS) tests/report
 
-# The Debian packages the report tests drive (.ci/run installs them; the tests' set-up does too, as root).
+# The Debian packages the tests drive (openssl for cross-checks; nginx and chromium for the report), installed
+# with apt-get when missing (as root, as on CI; otherwise say what to install).
+DEBIAN_TOOLS := chromium nginx openssl
 report-tools:
-	@for tool in chromium nginx openssl; do \
-		command -v $$tool >/dev/null 2>&1 || test -x /usr/sbin/$$tool || { \
-			echo "$$tool is missing: apt-get install chromium nginx openssl (or run .ci/run)"; exit 1; }; \
-	done
+	@missing=""; for tool in $(DEBIAN_TOOLS); do \
+		command -v $$tool >/dev/null 2>&1 || test -x /usr/sbin/$$tool || missing="$$missing $$tool"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing$$missing with apt-get"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "missing:$$missing; install them: sudo apt-get install$$missing"; exit 1; fi; \
+	fi
 
 # The second leg: Python 3.13 with the newest ansible-core, unit and integration tests.
 test313:
