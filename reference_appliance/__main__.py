@@ -5,7 +5,10 @@
 
 Exit status: 0 after SIGTERM/SIGINT, 2 for bad options, 75 when a port is
 already in use (choose another), 1 for any other failure to start. The API
-token is never printed: the ready file and the output name the token file.
+token is never printed: the ready file and the output name the token file. A
+token to use is given in a file (``--token-file``) or the environment
+(``BOMGAR_APPLIANCE_TOKEN``), never on the command line, where every user of
+the machine could read it.
 """
 
 from __future__ import annotations
@@ -75,7 +78,14 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a root CA certificate the software build trusts (repeatable)",
     )
-    serve.add_argument("--token", help=f"API token (else ${TOKEN_ENV}, else the stored or a new random one)")
+    serve.add_argument(
+        "--token-file",
+        type=Path,
+        metavar="FILE",
+        help=f"file holding the API token (else ${TOKEN_ENV}, else the stored or a new random one)",
+    )
+    # Refused with a message that says what to use instead: a token on the command line is visible to every user.
+    serve.add_argument("--token", help=argparse.SUPPRESS)
     _add_common(serve)
 
     fleet = commands.add_parser("fleet", help="run a primary and its traffic nodes in one process")
@@ -150,8 +160,14 @@ def _serve_config(parser, args):
     addresses = list(dict.fromkeys(_check_loopback(parser, "--ip", ip) for ip in args.ip_addresses or [DEFAULT_IP]))
     if args.role == "traffic-node" and args.traffic_nodes:
         parser.error("--traffic-node is for a primary: a traffic node lists no traffic nodes. Drop --traffic-node.")
+    if args.token is not None:
+        parser.error(
+            "--token puts the API token on the command line, where every user of this machine can read it. "
+            f"Give it in a file readable only by you with --token-file FILE, or in the environment variable "
+            f"{TOKEN_ENV}."
+        )
     try:
-        token = given_token(args.token)
+        token = given_token(args.token_file)
     except StateError as exc:
         parser.error(str(exc))
     return ApplianceConfig(

@@ -426,8 +426,11 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(appliance, token: str) -> FastAPI:
-    """The API of ``appliance``, guarded by ``token``. Building it does not touch the appliance."""
+def create_app(appliance, token: str, gate=None) -> FastAPI:
+    """The API of ``appliance``, guarded by ``token``. Building it does not touch the appliance.
+
+    ``gate`` (an ``api_transport.ConnectionGate``) is told of each request, with whether it carried the token.
+    """
     if not token:
         raise ValueError("The API token must not be empty.")
     app = FastAPI(
@@ -448,5 +451,5 @@ def create_app(appliance, token: str) -> FastAPI:
     app.state.appliance = appliance
     app.include_router(public, prefix=API_PREFIX)
     app.include_router(protected, prefix=API_PREFIX)
-    app.add_middleware(Guard, token=token, open_paths=frozenset({HEALTH_PATH}))
+    app.add_middleware(Guard, token=token, open_paths=frozenset({HEALTH_PATH}), gate=gate)
     return app

@@ -1,17 +1,22 @@
 # Copyright (c) 2026 bomgar.pki contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""ASGI middleware in front of the API's routes: the token, the body size limit, and a 500 that leaks nothing.
+"""ASGI middleware in front of the API's routes: the token, the body's size and time limits, and a 500 that
+leaks nothing.
 
 The token is checked before anything reads the body, so an unauthenticated
 caller learns nothing about the request it sent. A body over the limit is
-refused from its Content-Length, or while it streams in. An unexpected
+refused from its Content-Length, or while it streams in; a body that does not
+arrive within ``BODY_TIMEOUT_SECONDS`` of the head is refused with 408 and the
+connection closed. Each request is reported to the connection gate
+(``api_transport``), with whether it carried the token. An unexpected
 exception becomes a generic 500; its log line names the exception type and the
 code path only, never its message, which could hold input.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import traceback
@@ -19,6 +24,7 @@ import traceback
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from . import api_refusals
 from .api_refusals import INTERNAL_ERROR, MAX_BODY_BYTES, error_response, http_refusal, token_refusal
 
 LOG = logging.getLogger(__name__)
@@ -31,17 +37,39 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413)
 
 
-def _limited(receive):
-    """``receive`` that raises ``BodyTooLarge`` once the body passes ``MAX_BODY_BYTES``."""
+class BodyTimeout(HTTPException):
+    """Raised when the body has not fully arrived within BODY_TIMEOUT_SECONDS of the head; the API answers 408."""
+
+    def __init__(self):
+        super().__init__(status_code=408)
+
+
+def _limited(receive, timeout: float | None = None):
+    """``receive`` that raises ``BodyTooLarge`` once the body passes ``MAX_BODY_BYTES``, and ``BodyTimeout`` when
+    the body is not complete ``timeout`` seconds (default ``BODY_TIMEOUT_SECONDS``) from now."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + (api_refusals.BODY_TIMEOUT_SECONDS if timeout is None else timeout)
     received = 0
+    complete = False
 
     async def limited_receive():
-        nonlocal received
-        message = await receive()
+        nonlocal received, complete
+        if complete:
+            return await receive()
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise BodyTimeout()
+        try:
+            message = await asyncio.wait_for(receive(), remaining)
+        except TimeoutError:
+            raise BodyTimeout() from None
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > MAX_BODY_BYTES:
                 raise BodyTooLarge()
+            complete = not message.get("more_body", False)
+        else:
+            complete = True
         return message
 
     return limited_receive
@@ -62,16 +90,29 @@ def _declared_length(scope) -> int:
 class Guard:
     """Refuses requests without the token (except on ``open_paths``) or over the size limit; hides crashes."""
 
-    def __init__(self, app, token: str, open_paths: frozenset[str]):
+    def __init__(self, app, token: str, open_paths: frozenset[str], gate=None):
         self.app = app
         self._token = token.encode("utf-8")
         self._open_paths = open_paths
+        self._gate = gate
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = None if scope["path"] in self._open_paths else self._token_refusal(scope)
+        open_path = scope["path"] in self._open_paths
+        refusal = None if open_path else self._token_refusal(scope)
+        if self._gate is None:
+            await self._handle(scope, receive, send, refusal)
+            return
+        peer = scope.get("client")
+        self._gate.request_started(peer, authenticated=not open_path and refusal is None)
+        try:
+            await self._handle(scope, receive, send, refusal)
+        finally:
+            self._gate.request_finished(peer)
+
+    async def _handle(self, scope, receive, send, refusal):
         if refusal is None and _declared_length(scope) > MAX_BODY_BYTES:
             refusal = http_refusal(413, scope["method"], scope["path"], [])
         if refusal is not None:

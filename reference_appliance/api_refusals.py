@@ -4,7 +4,8 @@
 """The API's refusals that do not come from the appliance's rules, in its ``{error, message, details}`` shape.
 
 Bad JSON, wrong types, unknown fields, unknown routes and methods, oversized
-bodies and a missing or wrong token each become a 4xx a person can act on. No
+bodies, request heads that are too long or cannot be read, bodies that stop
+arriving and a missing or wrong token each become a 4xx a person can act on. No
 refusal repeats an input value: passphrases and key content travel in the
 same bodies.
 """
@@ -17,6 +18,8 @@ from . import API_PREFIX
 from .errors import ApplianceError
 
 MAX_BODY_BYTES = 12 * 1024 * 1024
+# From a request's head to the end of its body (12 MiB at most); see api_transport for the head's own limit.
+BODY_TIMEOUT_SECONDS = 60.0
 INTERNAL_ERROR = {
     "error": "internal_error",
     "message": "The appliance failed unexpectedly while handling this request. Look at the resource with a GET "
@@ -30,6 +33,8 @@ def error_response(error: ApplianceError, headers: dict | None = None) -> JSONRe
     """The HTTP response of a refusal; a 401 names the Bearer scheme."""
     if error.status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    if error.status == 408:  # the rest of the body may still trickle in: end the connection with the answer
+        headers = {**(headers or {}), "Connection": "close"}
     return JSONResponse(error.as_dict(), status_code=error.status, headers=headers)
 
 
@@ -144,6 +149,14 @@ def http_refusal(status: int, method: str, path: str, allowed: list[str]) -> App
             "Send fewer or smaller files per request (each file may be up to 1 MiB).",
             {"limit": MAX_BODY_BYTES},
         )
+    if status == 408:
+        return ApplianceError(
+            408,
+            "request_timeout",
+            f"The request body did not arrive within {BODY_TIMEOUT_SECONDS:g} s of its head, so the request was "
+            "dropped and nothing was changed. Send the request again, with its whole body at once.",
+            {"limit_seconds": BODY_TIMEOUT_SECONDS},
+        )
     if status == 400:
         return ApplianceError(
             422,
@@ -153,3 +166,25 @@ def http_refusal(status: int, method: str, path: str, allowed: list[str]) -> App
             {},
         )
     return ApplianceError(status, f"http_{status}", f"The request was refused with status {status}.", {})
+
+
+def head_too_large_refusal(limit: int) -> ApplianceError:
+    """431 for a request head (request line and headers) longer than ``limit`` bytes."""
+    return ApplianceError(
+        431,
+        "request_head_too_large",
+        f"The request line and headers are larger than {limit} bytes ({limit // 1024} KiB), so the request was not "
+        "read. Send shorter headers (the API needs only Authorization, Content-Type and Accept) and a shorter URL.",
+        {"limit": limit},
+    )
+
+
+def unreadable_request_refusal() -> ApplianceError:
+    """400 for bytes that are not an HTTP/1.1 request."""
+    return ApplianceError(
+        400,
+        "invalid_request",
+        "The request could not be read as HTTP/1.1 (its request line or a header is malformed), so it was not "
+        "handled. Send a well-formed HTTPS request as described in docs/appliance-api.md.",
+        {},
+    )

@@ -3,7 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The JSON bodies of the Appliance Certificate API as pydantic models (docs/appliance-api.md).
 
-Request bodies are strict (no type coercion) and refuse unknown fields. Values the
+Request bodies are strict (no type coercion), refuse unknown fields and refuse text
+that is not Unicode (a lone surrogate such as "\\ud800", which JSON can carry and no
+store can hold), naming the field: every request body derives from ``RequestBody``. Values the
 appliance's rules judge (key sizes, curves, names, addresses) are plain types here,
 so the service can refuse them with the procedure's own error codes. Passphrases
 are ``SecretStr``: they never appear in a repr, a log line or an error.
@@ -16,12 +18,45 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 
 
 def _request(example: dict) -> ConfigDict:
     """A request body: strict types, no unknown fields, inputs never in error texts, one example."""
     return ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True, json_schema_extra={"examples": [example]})
+
+
+def _not_unicode(value) -> str | None:
+    """Where ``value`` (text, or a list of texts) holds a lone surrogate: "" for the text itself, "item N"."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return ""
+        return None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, str) and _not_unicode(item) is not None:
+                return f"item {index}"
+    return None
+
+
+class RequestBody(BaseModel):
+    """The base of every request body: text that is not Unicode is refused, naming the field (a 422)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _unicode_text(cls, value):
+        where = _not_unicode(value)
+        if where is not None:
+            raise PydanticCustomError(
+                "text_not_unicode",
+                "is not valid Unicode text{where}: it holds a lone surrogate (an escape from \\ud800 to \\udfff "
+                "without its pair). Send the text as UTF-8",
+                {"where": f" ({where})" if where else ""},
+            )
+        return value
 
 
 _SUBJECT_EXAMPLE = {
@@ -72,7 +107,7 @@ class IpAddress(BaseModel):
     serving: Literal["factory_default", "certificate"]
 
 
-class IpAddressCreate(BaseModel):
+class IpAddressCreate(RequestBody):
     model_config = _request({"address": "127.0.0.2"})
 
     address: str = Field(description="An IPv4 loopback address (127.0.0.0/8).", examples=["127.0.0.2"])
@@ -99,7 +134,7 @@ class Key(BaseModel):
     used_by: KeyUsage
 
 
-class KeyCreate(BaseModel):
+class KeyCreate(RequestBody):
     model_config = _request({"name": "support.example.com 2026", "type": "ec", "curve": "P-256"})
 
     name: str = Field(description="Unique name of the key on the appliance.")
@@ -122,11 +157,11 @@ class Subject(BaseModel):
     organizational_unit_name: str | None = None
 
 
-class SubjectInput(Subject):
+class SubjectInput(RequestBody, Subject):
     model_config = _request(_SUBJECT_EXAMPLE)
 
 
-class RequestCreate(BaseModel):
+class RequestCreate(RequestBody):
     model_config = _request(
         {
             "friendly_name": "support.example.com 2026-11",
@@ -204,14 +239,14 @@ class Certificate(BaseModel):
     created_at: str
 
 
-class ImportFile(BaseModel):
+class ImportFile(RequestBody):
     model_config = _request({"content": "MIIB...base64...", "name": "support.example.com.cer"})
 
     content: str = Field(description="The file's bytes, base64-encoded.")
     name: str | None = Field(default=None, description="File name, used in messages only.")
 
 
-class ImportRequest(BaseModel):
+class ImportRequest(RequestBody):
     model_config = _request(
         {"files": [{"content": "MIIB...base64...", "name": "support.example.com.p12"}], "passphrase": "secret"}
     )
@@ -236,7 +271,7 @@ class ImportResult(BaseModel):
     items: list[ImportedItem]
 
 
-class ExportRequest(BaseModel):
+class ExportRequest(RequestBody):
     model_config = _request(
         {"format": "pkcs12", "include_chain": True, "include_private_key": True, "passphrase": "secret"}
     )
@@ -262,7 +297,7 @@ class Bindings(BaseModel):
     ip_addresses: list[str]
 
 
-class BindingsUpdate(BaseModel):
+class BindingsUpdate(RequestBody):
     model_config = _request({"ip_addresses": ["127.0.0.2", "127.0.0.3"]})
 
     ip_addresses: list[str]

@@ -6,6 +6,11 @@
 Several appliances can share a loop (a fleet): each has its own API port and its
 own addresses, and none of them installs signal handlers; the process that runs
 them owns SIGTERM/SIGINT and stops them all.
+
+The API's connections are limited as ``api_transport`` describes: 10 s for a
+request head (TLS handshake included), 60 s for its body, 64 connections that
+have not shown the token (the oldest goes when one more comes), 16 KiB of
+request head, and uvicorn's 5 s for an idle kept connection.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import uvicorn
 
 from . import API_PREFIX
 from .api import create_app
+from .api_transport import MAX_HEAD_BYTES, ApiProtocol, ConnectionGate, GatedSocket
 from .appliance import Appliance, Identity
 from .state import ApiCA, load_or_create_api_ca, provision_appliance
 from .store import Store
@@ -31,6 +37,7 @@ from .tls import SiteListeners
 LOG = logging.getLogger("reference_appliance")
 GRACEFUL_SHUTDOWN_SECONDS = 5
 HEADER_REFRESH_SECONDS = 1.0
+KEEP_ALIVE_SECONDS = 5
 
 
 class AddressInUse(Exception):
@@ -66,10 +73,11 @@ class SharedLoopUvicornServer(uvicorn.Server):
     loop also waits on an event instead of polling every 0.1 s.
     """
 
-    def __init__(self, config: uvicorn.Config):
+    def __init__(self, config: uvicorn.Config, gate: ConnectionGate | None = None):
         super().__init__(config)
         self.ready = asyncio.Event()
         self._exit_requested = asyncio.Event()
+        self._gate = gate
 
     @contextlib.contextmanager
     def capture_signals(self):
@@ -82,8 +90,10 @@ class SharedLoopUvicornServer(uvicorn.Server):
         self.ready.set()
 
     async def main_loop(self) -> None:
-        """Refresh the Date header once a second until asked to exit."""
+        """Once a second until asked to exit: refresh the Date header, close connections too slow to send a request."""
         while not await self.on_tick(0):
+            if self._gate is not None:
+                self._gate.sweep()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._exit_requested.wait(), HEADER_REFRESH_SECONDS)
 
@@ -93,10 +103,16 @@ class SharedLoopUvicornServer(uvicorn.Server):
         self._exit_requested.set()
 
 
-def bind_listening_socket(host: str, port: int, what: str, hint: str) -> socket.socket:
-    """A TCP socket bound to ``(host, port)`` (port 0 picks a free one); AddressInUse when it is taken."""
+def bind_listening_socket(
+    host: str, port: int, what: str, hint: str, gate: ConnectionGate | None = None
+) -> socket.socket:
+    """A TCP socket bound to ``(host, port)`` (port 0 picks a free one); AddressInUse when it is taken.
+
+    With a ``gate``, every connection it accepts is reported to it.
+    """
     # IPPROTO_TCP, not 0: asyncio disables Nagle (TCP_NODELAY) only on sockets that say they are TCP.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = GatedSocket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.gate = gate
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -126,6 +142,7 @@ class ApplianceServer:
         self._api_port: int | None = None
         self._sockets: list[socket.socket] = []
         self._uvicorn_config: uvicorn.Config | None = None
+        self.gate = ConnectionGate()
 
     def _on_change(self) -> None:
         if self.listeners is not None:
@@ -152,11 +169,11 @@ class ApplianceServer:
             self.appliance.add_ip_address(address)
         self.listeners = SiteListeners(self.appliance, config.site_port, self._log, scratch_dir=self.state.state_dir)
         sock = bind_listening_socket(
-            config.api_host, config.api_port, "API", "Choose another --api-port, or 0 for a free one."
+            config.api_host, config.api_port, "API", "Choose another --api-port, or 0 for a free one.", self.gate
         )
         self._api_port = sock.getsockname()[1]
         uvicorn_config = uvicorn.Config(
-            create_app(self.appliance, self.state.token),
+            create_app(self.appliance, self.state.token, gate=self.gate),
             host=config.api_host,
             port=self._api_port,
             ssl_certfile=str(self.state.cert_path),
@@ -166,6 +183,9 @@ class ApplianceServer:
             access_log=config.log_level in ("debug", "trace"),
             lifespan="on",
             ws="none",
+            http=ApiProtocol,
+            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         uvicorn_config.load()
@@ -186,7 +206,7 @@ class ApplianceServer:
                         "Choose another --site-port or other --ip addresses."
                     ) from None
                 raise
-            self._uvicorn = SharedLoopUvicornServer(self._uvicorn_config)
+            self._uvicorn = SharedLoopUvicornServer(self._uvicorn_config, self.gate)
             self._serve_task = loop.create_task(self._uvicorn.serve(sockets=self._sockets))
             ready = loop.create_task(self._uvicorn.ready.wait())
             await asyncio.wait({ready, self._serve_task}, return_when=asyncio.FIRST_COMPLETED)

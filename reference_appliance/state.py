@@ -139,10 +139,28 @@ def check_token(token: str) -> str:
     return token
 
 
-def given_token(option: str | None) -> str | None:
-    """The token from ``--token`` or else the ``BOMGAR_APPLIANCE_TOKEN`` environment variable, checked; or None."""
-    token = option if option else os.environ.get(TOKEN_ENV) or None
-    return check_token(token) if token else None
+def given_token(token_file: Path | None) -> str | None:
+    """The token in ``token_file`` (``--token-file``) or else in ``BOMGAR_APPLIANCE_TOKEN``, checked; or None.
+
+    The file's trailing line break is not part of the token.
+    """
+    if token_file is None:
+        token = os.environ.get(TOKEN_ENV) or None
+        return check_token(token) if token else None
+    try:
+        token = Path(token_file).read_bytes().decode("ascii").rstrip("\r\n")
+    except FileNotFoundError:
+        raise StateError(
+            f"--token-file '{token_file}' does not exist. Give the file that holds the API token."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not ASCII text"
+        raise StateError(
+            f"--token-file '{token_file}' cannot be read: {reason}. Give a readable file that holds only the token."
+        ) from None
+    if not token:
+        raise StateError(f"--token-file '{token_file}' is empty. Put the API token in it, or leave the option out.")
+    return check_token(token)
 
 
 def _load_private_key(path: Path):
@@ -255,7 +273,7 @@ def _stored_token(token_file: Path) -> str | None:
     except (OSError, UnicodeDecodeError):
         raise StateError(
             f"The token file '{token_file}' cannot be read as ASCII text. "
-            "Remove it to have a new token made, or give one with --token or BOMGAR_APPLIANCE_TOKEN."
+            "Remove it to have a new token made, or give one with --token-file or BOMGAR_APPLIANCE_TOKEN."
         ) from None
     if stored:
         token_file.chmod(0o600)

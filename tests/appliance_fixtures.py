@@ -334,11 +334,19 @@ def start_appliance(
     """Start ``python -m reference_appliance serve`` with its state in ``directory/state``.
 
     ``options`` are the CLI options in Python spelling (``hostname``, ``site_hostname``, ``role``,
-    ``ip_addresses``, ``traffic_nodes``, ``software_version``, ``trusted_roots``, ``token``,
+    ``ip_addresses``, ``traffic_nodes``, ``software_version``, ``trusted_roots``, ``token_file``,
     ``api_port``, ``site_port``, ``log_level``); ``site_port`` defaults to a random free one.
+    ``token`` is written to a 0600 file given with ``--token-file`` (never on the command line).
     """
     directory = Path(directory)
     site_port = options.pop("site_port", None)
+    token = options.pop("token", None)
+    if token is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        token_file = directory / "given-token"
+        token_file.touch(mode=0o600)
+        token_file.write_text(token + "\n", encoding="ascii")
+        options["token_file"] = token_file
     addresses = options.get("ip_addresses") or ["127.0.0.2"]
     options.setdefault("state_dir", directory / "state")
     ready_file = directory / "ready.json"

@@ -15,12 +15,20 @@ options:
     description:
       - Base URL of the appliance's Appliance Certificate API, for example C(https://appliance.example.com).
       - The API prefix C(/appliance/api/v1) is added when missing.
+      - The API is only served over HTTPS. A URL with C(http://) (or any other scheme) is refused before anything
+        is sent, as the token would travel in clear text; so is a port outside 1 to 65535.
+      - It names the API's address and port, not the site's (the page the appliance serves to its clients); an
+        answer that is an HTML page says so.
       - If not set, the environment variable E(BOMGAR_APPLIANCE_URL) is used.
     type: str
     required: true
   api_token:
     description:
       - Bearer token of the appliance's API.
+      - Visible ASCII characters only. A token with a line break, a space, a control or a non-ASCII character is
+        refused before anything is sent, without showing it. A token vaulted with
+        C(echo TOKEN | ansible-vault encrypt_string) ends with echo's newline; vault it with
+        C(printf '%s' TOKEN | ansible-vault encrypt_string --stdin-name bomgar_api_token) instead.
       - If not set, the environment variable E(BOMGAR_API_TOKEN) is used.
       - Never logged or returned.
     type: str
@@ -38,8 +46,15 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each answer of the appliance. Idempotent requests are retried with backoff on
-        connection errors and on HTTP 502, 503 and 504.
+      - Seconds, more than 0, within which each request must have its complete answer. It is a deadline for the
+        whole request, not a limit per read, so an answer that trickles in cannot stretch it. Connecting, the TLS
+        handshake, sending the request, every read of the answer, and the retries of the request with their
+        backoff all count toward it.
+      - Idempotent requests (GET, PUT, DELETE) are retried with backoff on connection errors and on HTTP 502, 503
+        and 504 while time is left; a POST is sent once.
+      - When the connection is lost, or the time is up, after a POST was sent, the appliance may have applied it;
+        the message says so. Running the task again is then safe, as every module reads the appliance's state
+        before it changes anything.
     type: float
     default: 30
 notes:

@@ -121,7 +121,7 @@ options:
         description: The TLS port of the site; defaults to the one the appliance reports, else V(443).
         type: int
       verify_timeout:
-        description: Seconds to wait for each address when it is checked.
+        description: Seconds, more than 0, to wait for each address when it is checked.
         type: float
         default: 10
 notes:

@@ -79,7 +79,7 @@ options:
     type: int
   verify_timeout:
     description:
-      - Seconds to wait for each TLS connection of O(verify_served).
+      - Seconds, more than 0, to wait for each TLS connection of O(verify_served).
     type: float
     default: 10
 seealso:

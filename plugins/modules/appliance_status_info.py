@@ -41,11 +41,15 @@ options:
       appliance_url:
         description:
           - Base URL of the appliance's Appliance Certificate API, for example C(https://appliance.example.com).
+          - HTTPS only; C(http://), another scheme or a port outside 1 to 65535 fails this appliance's entry
+            before anything is sent to it.
           - If not set, the environment variable E(BOMGAR_APPLIANCE_URL) is used.
         type: str
       api_token:
         description:
           - Bearer token of the appliance's API. Never logged or returned.
+          - Visible ASCII characters only; a token with a line break (as C(echo TOKEN | ansible-vault encrypt_string)
+            leaves) or another invisible character fails this appliance's entry before anything is sent to it.
           - If not set, the environment variable E(BOMGAR_API_TOKEN) is used.
         type: str
       ca_path:
@@ -58,7 +62,9 @@ options:
         type: bool
         default: true
       timeout:
-        description: Seconds to wait for each answer of the appliance's API.
+        description:
+          - Seconds, more than 0, within which the appliance must have answered its whole read, every request and
+            retry included (a deadline, not a limit per read).
         type: float
         default: 30
   workers:

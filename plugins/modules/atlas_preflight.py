@@ -53,11 +53,15 @@ options:
       appliance_url:
         description:
           - Base URL of the appliance's Appliance Certificate API, for example C(https://appliance.example.com).
+          - HTTPS only; C(http://), another scheme or a port outside 1 to 65535 fails this appliance's entry
+            before anything is sent to it.
           - If not set, the environment variable E(BOMGAR_APPLIANCE_URL) is used.
         type: str
       api_token:
         description:
           - Bearer token of the appliance's API. Never logged or returned.
+          - Visible ASCII characters only; a token with a line break (as C(echo TOKEN | ansible-vault encrypt_string)
+            leaves) or another invisible character fails this appliance's entry before anything is sent to it.
           - If not set, the environment variable E(BOMGAR_API_TOKEN) is used.
         type: str
       ca_path:
@@ -70,7 +74,9 @@ options:
         type: bool
         default: true
       timeout:
-        description: Seconds to wait for each answer of this appliance's API; when not set, O(timeout) applies.
+        description:
+          - Seconds, more than 0, within which this appliance must have answered its whole read, every request and
+            retry included (a deadline, not a limit per read); when not set, O(timeout) applies.
         type: float
       hostname:
         description:
@@ -107,7 +113,10 @@ options:
     type: str
     default: bomgar_primary
   timeout:
-    description: Seconds to wait for each answer of each appliance's API, unless its entry sets its own.
+    description:
+      - Seconds, more than 0, within which each appliance must have answered its whole read, every request and
+        retry included, unless its entry sets its own. An appliance that does not answer is reported after this
+        time.
     type: float
     default: 15
   workers:

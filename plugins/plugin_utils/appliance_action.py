@@ -6,8 +6,11 @@
 The inventory host is the appliance itself; nothing is sent to it over the
 connection plugin and no module process is started. Arguments are validated
 with the module's own argument spec (with ``module_defaults`` and the
-``bomgar.pki.appliance`` action group applied by Ansible beforehand), and
-values of ``no_log`` options are masked in the result as a module would.
+``bomgar.pki.appliance`` action group applied by Ansible beforehand), then
+with the runner's own checks (``check_params``: no list or dict where text is
+expected, seconds above 0, ports in range, usable connection options) on the
+arguments as given; values of ``no_log`` options are masked in the result as
+a module would.
 
 A result that carries a secret value (``ModuleSpec.secret_results``, such as
 an exported PKCS#12 with its private key) is marked ``_ansible_no_log``:
@@ -52,6 +55,7 @@ class ApplianceActionBase(ActionBase):
             check_mode=bool(self._task.check_mode),
             diff_mode=bool(self._task.diff),
             resolve_path=self._resolve_controller_path,
+            given=dict(self._task.args),
         )
         outcome = run_logic(spec, ctx)
         warnings = outcome.pop("warnings", [])

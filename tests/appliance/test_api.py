@@ -773,3 +773,107 @@ def test_a_streamed_body_over_12_mib_is_refused(populated):
     assert "content-length" not in response.request.headers
     refused(response, 413, "request_too_large", "12 MiB")
     assert harness.snapshot() == before
+
+
+# Text that is not Unicode: a lone surrogate, which JSON can carry ("\ud800") and no store can hold
+
+LONE_SURROGATE = "\ud800"
+# Each request body of the API with valid values ("{...}" from `populated`), by the route that takes it.
+VALID_BODIES = {
+    "POST /network/ip-addresses": {"address": "127.0.0.9"},
+    "POST /keys": {"name": "surrogate key", "type": "ec", "curve": "P-256"},
+    "POST /certificate-requests": _request(
+        friendly_name="surrogate request",
+        subject={
+            "common_name": SITE_HOSTNAME,
+            "country_name": "US",
+            "state_or_province_name": "California",
+            "locality_name": "San Jose",
+            "organization_name": "Example",
+            "organizational_unit_name": "IT",
+        },
+    ),
+    "POST /certificates/self-signed": _self_signed(friendly_name="surrogate self-signed"),
+    "POST /certificates/import": {
+        "files": [{"content": "{p12}", "name": "site.p12"}],
+        "passphrase": PASSPHRASE,
+        "friendly_name": "surrogate import",
+    },
+    "POST /certificates/{bound}/export": {"format": "pkcs12", "include_private_key": True, "passphrase": PASSPHRASE},
+    "PUT /certificates/{bound}/ip-addresses": {"ip_addresses": ["127.0.0.2"]},
+}
+
+
+def _text_fields(model, prefix: str = "") -> list[str]:
+    """The dotted names of every text field of a request model (lists of text as ``name[0]``), nested ones too."""
+    import types
+    import typing
+
+    from pydantic import BaseModel, SecretStr
+
+    names = []
+    for name, info in model.model_fields.items():
+        optional = typing.get_origin(info.annotation) in (typing.Union, types.UnionType)
+        kinds = typing.get_args(info.annotation) if optional else [info.annotation]
+        for kind in kinds:
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                names += _text_fields(kind, f"{prefix}{name}.")
+            elif typing.get_origin(kind) is list:
+                (item,) = typing.get_args(kind)
+                if isinstance(item, type) and issubclass(item, BaseModel):
+                    names += _text_fields(item, f"{prefix}{name}[0].")
+                elif item is str:
+                    names.append(f"{prefix}{name}[0]")
+            elif kind in (str, SecretStr) or typing.get_origin(kind) is typing.Literal:
+                names.append(prefix + name)
+                break
+    return names
+
+
+def _surrogate_cases() -> list[tuple[str, str]]:
+    from fastapi.routing import APIRoute
+
+    from reference_appliance.api import protected
+
+    cases = []
+    for route in protected.routes:
+        if not isinstance(route, APIRoute) or route.body_field is None:
+            continue
+        for method in route.methods:
+            request_line = f"{method} {route.path}".replace("{certificate_id}", "{bound}")
+            assert request_line in VALID_BODIES, f"give a valid body of {request_line} in VALID_BODIES"
+            cases += [(request_line, field) for field in _text_fields(route.body_field.field_info.annotation)]
+    return cases
+
+
+def _with_text(body, dotted: str, text: str):
+    """``body`` with the text field named ``dotted`` (``files[0].name``) set to ``text``."""
+    body = json.loads(json.dumps(body))
+    parts = [part for piece in dotted.split(".") for part in piece.replace("]", "").split("[")]
+    holder = body
+    for part in parts[:-1]:
+        holder = holder[int(part)] if part.isdigit() else holder.setdefault(part, {})
+    last = parts[-1]
+    if last.isdigit():
+        holder[int(last)] = text
+    else:
+        holder[last] = text
+    return body
+
+
+@pytest.mark.parametrize(("request_line", "field"), _surrogate_cases(), ids=lambda value: value)
+def test_a_lone_surrogate_in_any_text_field_is_a_422_naming_the_field(populated, request_line, field):
+    harness, ids, material = populated
+    names = {**ids, **material}
+    method, path = request_line.split(" ", 1)
+    body = _with_text(_filled(VALID_BODIES[request_line], names), field, "a" + LONE_SURROGATE + "b")
+    before = harness.snapshot()
+    # JSON carries the surrogate as the escape \ud800 (json.dumps writes ASCII); the appliance decodes it.
+    content = json.dumps(body).encode("ascii")
+    assert b"\\ud800" in content
+    headers = {"Content-Type": "application/json"}
+    response = harness.api.request(method, path.format(**names), content=content, headers=headers)
+    shown = field.removesuffix("[0]")  # a list of texts is named with the item: 'subject_alt_name' ... (item 0)
+    found = refused(response, 422, "invalid_request", f"'{shown}", "not valid unicode")
+    assert any(problem["field"].startswith(f"'{shown}") for problem in found["details"]["errors"]), found
+    assert harness.snapshot() == before

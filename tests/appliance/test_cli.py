@@ -10,6 +10,7 @@ import ssl
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -133,7 +134,8 @@ def test_a_taken_site_port_is_refused_with_its_own_status(appliance, tmp_path):
         (["--api-host", "0.0.0.0"], "127.0.0.0/8"),
         (["--hostname", "appliance"], "not a fully qualified hostname"),
         (["--site-port", "0"], "--site-port 0 is not a port"),
-        (["--token", "short"], "shorter than 8 characters"),
+        (["--token", "a-token-on-the-command-line"], "--token-file FILE, or in the environment variable"),
+        (["--token-file", "/nonexistent/token"], "--token-file '/nonexistent/token' does not exist"),
         (["--role", "traffic-node", "--traffic-node", "node1.example.com"], "a traffic node lists no traffic nodes"),
         (["--trusted-root", "/nonexistent/root.pem"], "Cannot read '/nonexistent/root.pem'"),
     ],
@@ -143,7 +145,37 @@ def test_bad_options_are_refused_with_the_rule(tmp_path, options, expected):
     assert done.returncode == 2
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
+    assert "a-token-on-the-command-line" not in done.stderr
     assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"short\n", "shorter than 8 characters"),
+        (b"", "is empty"),
+        (b"two words-123\n", "only hold visible ASCII characters"),
+        (b"\xff\xfe-not-ascii", "it is not ASCII text"),
+    ],
+)
+def test_a_bad_token_file_is_refused_without_showing_it(tmp_path, content, expected):
+    token_file = tmp_path / "token"
+    token_file.write_bytes(content)
+    done = run_cli("serve", "--state-dir", str(tmp_path / "state"), "--token-file", str(token_file))
+    assert done.returncode == 2 and expected in done.stderr and "Traceback" not in done.stderr
+    assert "words-123" not in done.stderr
+    assert not (tmp_path / "state").exists()
+
+
+def test_the_token_is_taken_from_a_file_and_never_from_the_command_line(appliance_factory, tmp_path):
+    token_file = tmp_path / "token"
+    token_file.write_text(GIVEN_TOKEN + "\n", encoding="ascii")
+    handle = appliance_factory(token_file=token_file)
+    assert handle.token == GIVEN_TOKEN
+    with handle.client() as client:
+        assert client.get("/keys").status_code == 200
+    command_line = Path(f"/proc/{handle.pid}/cmdline").read_bytes().decode()
+    assert "--token-file" in command_line and GIVEN_TOKEN not in command_line
 
 
 def test_fleet_count_out_of_range_is_refused(tmp_path):

@@ -206,7 +206,7 @@ def test_an_entry_that_cannot_connect_fails_only_itself(fleet, play, monkeypatch
     messages = {host: answer["msg"] for host, answer in result["appliances"].items() if answer["failed"]}
     assert "No appliance_url and no api_token for appliance node1" in messages["node1"]
     assert "BOMGAR_API_TOKEN" in messages["node1"]
-    assert "appliance_url 'node2.example.com' is not an http(s) URL" in messages["node2"]
+    assert "appliance_url 'node2.example.com' is not an https:// URL" in messages["node2"]
     assert f"ca_path='{missing_ca}' cannot be used" in messages["other"]
 
 

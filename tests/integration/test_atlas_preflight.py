@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import threading
 import time
 
 import pytest
@@ -151,8 +152,59 @@ def test_the_timeout_is_the_one_given_per_appliance(fleet, play):
 
     found = run.result("silent")
     assert found["failed"] and found["failed_hosts"] == ["node1", "node2"]
-    assert f"node1 ({silent}): The appliance at {silent}/appliance/api/v1 did not answer within 0.5 s" in found["msg"]
-    assert f"node2 ({slower}): The appliance at {slower}/appliance/api/v1 did not answer within 1 s" in found["msg"]
-    # Each appliance is read at most four times (the client's retries) with the timeout given, side by side:
-    # far less than the default of 15 s would take.
+    whole = "(timeout, for the whole read of this appliance)"
+    assert (
+        f"node1 ({silent}): The appliance at {silent}/appliance/api/v1 gave no complete answer to GET "
+        f"/appliance/api/v1/status/basics within 0.5 s {whole}"
+    ) in found["msg"]
+    assert f"node2 ({slower}): The appliance at {slower}/appliance/api/v1 gave no complete answer" in found["msg"]
+    assert f"within 1 s {whole}" in found["msg"]
+    # Each appliance is given up on at its own timeout, side by side: far less than the default of 15 s.
     assert elapsed < 40, elapsed
+
+
+class FrozenNode:
+    """A node that accepts connections and never answers, noting when each connection came and when it went."""
+
+    def __init__(self):
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.url = f"https://127.0.0.1:{self.server.getsockname()[1]}"
+        self.connections: list[list[float]] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _peer = self.server.accept()
+                times = [time.monotonic()]
+                self.connections.append(times)
+                threading.Thread(target=self._hold, args=(conn, times), daemon=True).start()
+
+    @staticmethod
+    def _hold(conn, times):
+        with conn, contextlib.suppress(OSError):
+            while conn.recv(4096):
+                pass
+        times.append(time.monotonic())
+
+    def close(self):
+        self.server.close()
+
+
+def test_a_frozen_node_is_given_up_on_at_its_timeout_retries_included(fleet, play):
+    frozen = FrozenNode()
+    try:
+        entries = [entry(fleet["primary"], "primary"), entry(fleet["node1"], "node1", appliance_url=frozen.url)]
+        run = play(fleet, [preflight_task("frozen", appliances=entries, subject_alt_name=SANS, timeout=3)])
+    finally:
+        frozen.close()
+    found = run.result("frozen")
+    assert found["failed"] and found["failed_hosts"] == ["node1"]
+    assert "gave no complete answer to GET /appliance/api/v1/status/basics within 3 s" in found["msg"]
+    assert all(len(times) == 2 for times in frozen.connections), "every connection to the node was closed"
+    # From the first connection to the last one closed: the timeout, not four times it plus the backoff (15.5 s).
+    span = frozen.connections[-1][1] - frozen.connections[0][0]
+    assert span < 3 + 2, (span, len(frozen.connections))

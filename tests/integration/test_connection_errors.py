@@ -11,11 +11,13 @@ was; the token never shows. Connection options come from the task, from
 from __future__ import annotations
 
 import socket
+import ssl
 from pathlib import Path
 
 from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from cryptography.hazmat.primitives import serialization
 from harness import api_state
+from module_probes import module_calls, probe_outcome, probe_tasks
 
 MODULES_DIR = Path(__file__).resolve().parents[2] / "plugins" / "modules"
 
@@ -82,7 +84,7 @@ def test_each_connection_problem_names_the_problem_and_the_fix(shared_appliance,
         ),
         "not a URL": (
             {**good, "appliance_url": "appliance.example.com"},
-            ["is not an http(s) URL", "e.g. https://appliance.example.com"],
+            ["is not an https:// URL", "e.g. https://appliance.example.com"],
         ),
     }
     tasks = [task for label, (connection, _want) in cases.items() for task in tasks_for(label, connection, tmp_path)]
@@ -137,3 +139,140 @@ def test_module_defaults_of_the_action_group(shared_appliance, play, tmp_path):
         overridden = run.result(f"override {module}")
         assert overridden["failed"] and "refused the API token" in overridden["msg"], (module, overridden)
     assert "overridden-tok" not in run.stdout + run.stderr
+
+
+def test_connection_options_no_request_can_be_made_with_are_refused_by_every_module(shared_appliance, play, tmp_path):
+    handle = shared_appliance
+    good = {
+        "appliance_url": "{{ bomgar_appliance_url }}",
+        "api_token": "{{ bomgar_api_token }}",
+        "ca_path": "{{ bomgar_ca_path }}",
+    }
+    port = handle.api_url.rsplit(":", 1)[1]
+    cases = {
+        "http": (
+            {**good, "appliance_url": f"http://127.0.0.1:{port}"},
+            ["uses http://", "clear text", "nothing was sent", f"https://127.0.0.1:{port}", "only served over HTTPS"],
+        ),
+        "port out of range": (
+            {**good, "appliance_url": "https://127.0.0.1:99999"},
+            ["names port 99999, which is not a port", "from 1 to 65535"],
+        ),
+        "negative timeout": ({**good, "timeout": -1}, ["timeout is -1: give the number of seconds"]),
+        "zero timeout": ({**good, "timeout": 0}, ["timeout is 0: give the number of seconds", "more than 0"]),
+    }
+    tasks = [
+        task
+        for label, (connection, _want) in cases.items()
+        for task in probe_tasks(label, connection, tmp_path, handle.ca_path)
+    ]
+    before = api_state(handle)
+    run = play({"appliance": handle}, tasks, connection_defaults=False, env={"BOMGAR_CA_PATH": ""})
+    assert api_state(handle) == before, "a refused connection changed the appliance"
+    for label, (_connection, wanted) in cases.items():
+        for module in module_calls(tmp_path, handle.ca_path):
+            failed, msg = probe_outcome(run, label, module)
+            assert failed, (label, module, msg)
+            for text in wanted:
+                assert text in msg, (label, module, msg)
+    assert "Traceback" not in run.stdout + run.stderr
+    assert handle.token not in run.stdout + run.stderr
+    assert not (tmp_path / "probe.zip").exists()
+
+
+def test_a_verify_timeout_not_above_zero_is_refused_before_anything_is_bound(appliance, play, tmp_path):
+    with appliance.client() as client:
+        key = client.post("keys", json={"name": "bind-key", "type": "ec"}).json()
+        body = {
+            "friendly_name": "to bind",
+            "key_id": key["id"],
+            "subject": {"common_name": "support.example.com"},
+            "subject_alt_name": ["DNS:support.example.com"],
+            "days": 30,
+        }
+        assert client.post("certificates/self-signed", json=body).status_code == 201
+    pem = tmp_path / "factory.pem"
+    pem.write_text(ssl.DER_cert_to_PEM_cert(appliance.served_chain()[0]), encoding="ascii")
+    tasks = [
+        {
+            "name": "bind",
+            "bomgar.pki.appliance_ip_binding": {
+                "certificate": "to bind",
+                "ip_addresses": appliance.ip_addresses,
+                "hostnames": ["support.example.com"],
+                "verify_timeout": -1,
+            },
+            "ignore_errors": True,
+        },
+        {
+            "name": "import and bind",
+            "bomgar.pki.appliance_cert_import": {
+                "src": [str(pem)],
+                "bind": {"ip_addresses": appliance.ip_addresses, "verify_timeout": 0},
+            },
+            "ignore_errors": True,
+        },
+    ]
+    before = api_state(appliance)
+    served = appliance.served_fingerprints()
+    run = play({"appliance": appliance}, tasks)
+    assert run.result("bind")["failed"]
+    assert (
+        run.result("bind")["msg"] == "verify_timeout is -1: give the number of seconds to wait, more than 0 (e.g. 30)."
+    )
+    assert run.result("import and bind")["failed"]
+    assert run.result("import and bind")["msg"].startswith("bind.verify_timeout is 0: give the number of seconds")
+    assert api_state(appliance) == before and appliance.served_fingerprints() == served
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_a_url_of_the_site_instead_of_the_api_is_named_as_the_likely_cause(shared_appliance, play, tmp_path):
+    handle = shared_appliance
+    site_url = f"https://{handle.ip_addresses[0]}:{handle.site_port}"
+    connection = {"appliance_url": site_url, "api_token": "{{ bomgar_api_token }}"}
+    tasks = [
+        {"name": "info", "bomgar.pki.appliance_certificate_info": {**connection, "validate_certs": False}},
+        {"name": "key", "bomgar.pki.appliance_key": {**connection, "validate_certs": False, "name": "k", "type": "ec"}},
+        {"name": "verified", "bomgar.pki.appliance_certificate_info": {**connection, "ca_path": str(handle.ca_path)}},
+    ]
+    for task in tasks:
+        task["ignore_errors"] = True
+    before = api_state(handle)
+    run = play({"appliance": handle}, tasks, connection_defaults=False)
+    for name in ("info", "key"):
+        result = run.result(name)
+        assert result["failed"], result
+        assert "with an HTML page" in result["msg"] and "not the API's JSON" in result["msg"], result["msg"]
+        assert "appliance_url seems to name the appliance's site" in result["msg"]
+        assert "bomgar_appliance_url" in result["msg"]
+    verified = run.result("verified")
+    assert verified["failed"] and "is not trusted" in verified["msg"]
+    assert "names the appliance's site (its site port) rather than its API" in verified["msg"]
+    assert api_state(handle) == before
+
+
+def test_a_list_given_for_a_text_option_is_refused_naming_it(shared_appliance, play, tmp_path):
+    handle = shared_appliance
+    csr = {
+        "friendly_name": "listed",
+        "key": "listed-key",
+        "common_name": ["a.example.com"],
+        "subject_alt_name": ["DNS:a.example.com"],
+        "self_signed": True,
+    }
+    entry = {"host": "appliance", "appliance_url": handle.api_url, "api_token": [handle.token]}
+    tasks = [
+        {"name": "csr", "bomgar.pki.appliance_csr": csr, "ignore_errors": True},
+        {"name": "key", "bomgar.pki.appliance_key": {"name": {"n": "k"}, "type": "ec"}, "ignore_errors": True},
+        {"name": "fleet", "bomgar.pki.appliance_status_info": {"appliances": [entry]}, "ignore_errors": True},
+    ]
+    before = api_state(handle)
+    run = play({"appliance": handle}, tasks)
+    assert api_state(handle) == before
+    assert run.result("csr")["failed"]
+    assert run.result("csr")["msg"].startswith("common_name takes text, but a list was given")
+    assert run.result("key")["failed"]
+    assert run.result("key")["msg"].startswith("name takes text, but a dictionary was given")
+    assert run.result("fleet")["failed"]
+    assert run.result("fleet")["msg"].startswith("appliances[0].api_token takes text, but a list was given")
+    assert handle.token not in run.stdout + run.stderr

@@ -6,7 +6,8 @@
 One playbook makes a key and a self-signed certificate, imports a PKCS#12
 with its private key and passphrase (once right, once with a wrong
 passphrase), and writes a support bundle; then its output, the recorded task
-results and the bundle are searched for every secret involved.
+results and the bundle are searched for every secret involved. Another gives
+every module a token that cannot be sent (a vaulted token with echo's newline).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from harness import api_state
+from module_probes import module_calls, probe_outcome, probe_tasks
 
 MODULES_DIR = Path(__file__).resolve().parents[2] / "plugins" / "modules"
 PASSPHRASE = "Correct-Horse-Battery-4711"
@@ -129,3 +132,31 @@ def test_no_secret_in_verbose_output_results_or_bundle(appliance, play, tmp_path
     assert not leaks, leaks
     if missing:
         pytest.skip(f"checked without {', '.join(missing)}: those modules do not exist yet")
+
+
+def test_a_token_with_a_line_break_is_refused_by_every_module_and_never_shown(appliance, play, tmp_path):
+    """What `echo TOKEN | ansible-vault encrypt_string` gives: the token and echo's newline."""
+    connection = {
+        "appliance_url": "{{ bomgar_appliance_url }}",
+        "api_token": "{{ vaulted_token }}",
+        "ca_path": "{{ bomgar_ca_path }}",
+    }
+    tasks = probe_tasks("newline", connection, tmp_path, appliance.ca_path)
+    before = api_state(appliance)
+    run = play(
+        {"appliance": appliance},
+        tasks,
+        connection_defaults=False,
+        verbosity=3,
+        extra_vars={"vaulted_token": appliance.token + "\n"},
+    )
+    assert api_state(appliance) == before
+    for module in module_calls(tmp_path, appliance.ca_path):
+        failed, msg = probe_outcome(run, "newline", module)
+        assert failed, (module, msg)
+        assert "api_token holds a line break at its end, which cannot be sent in an HTTP header" in msg, (module, msg)
+        assert "ansible-vault encrypt_string" in msg and "printf" in msg, (module, msg)
+    shown = run.stdout + run.stderr + json.dumps(run.results)
+    assert "<appliance>" in run.stdout or "task path" in run.stdout.lower(), "the run was not verbose"
+    assert appliance.token not in shown
+    assert "Invalid header value" not in shown and "Traceback" not in shown

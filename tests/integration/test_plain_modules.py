@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from cryptography.hazmat.primitives import serialization
-from harness import run_tasks
+from harness import api_state, run_tasks
 from module_args import run_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -234,6 +234,30 @@ def test_plain_module_reports_a_refused_token(live_appliance):
     done = run_module(module_main("appliance_key"), args)
     assert done.exit_code == 1 and "refused the API token" in done.result["msg"]
     assert "not-the-token" not in done.stdout
+
+
+def test_plain_module_refuses_what_the_action_plugin_refuses(live_appliance):
+    appliance = live_appliance
+    before = api_state(appliance)
+    listed = run_module(
+        module_main("appliance_csr"),
+        {
+            **connection_args(appliance),
+            "friendly_name": "listed",
+            "common_name": ["a"],
+            "subject_alt_name": ["DNS:a.example.com"],
+        },
+    )
+    assert listed.exit_code == 1
+    assert listed.result["msg"].startswith("common_name takes text, but a list was given")
+    newline = run_module(
+        module_main("appliance_key"), {**connection_args(appliance), "api_token": appliance.token + "\n", "name": "k"}
+    )
+    assert newline.exit_code == 1 and newline.result["msg"].startswith("api_token holds a line break at its end")
+    assert appliance.token not in newline.stdout
+    zero = run_module(module_main("appliance_key"), {**connection_args(appliance), "timeout": 0, "name": "k"})
+    assert zero.exit_code == 1 and zero.result["msg"].startswith("timeout is 0: give the number of seconds")
+    assert api_state(appliance) == before
 
 
 def test_certificate_plan_as_a_plain_module_plans_from_the_environment(live_appliance, monkeypatch):

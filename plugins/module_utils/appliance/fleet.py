@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from .client import ApplianceError, check_connection_options
 from .runner import CONNECTION_ARGUMENT_SPEC, Context, ModuleFailed, failure_result
 
 DEFAULT_WORKERS = 16
@@ -36,7 +37,11 @@ ENTRY_CONNECTION_OPTIONS = {
 
 
 def connection_params(values: dict) -> dict:
-    """The connection options of one entry, the environment variables filling what is not given."""
+    """The connection options of one entry, the environment variables filling what is not given.
+
+    Options no request can be made with (an http:// URL, a token with a line break...) are refused here,
+    before anything is sent to that appliance.
+    """
     params = {name: values.get(name) for name in CONNECTION_ARGUMENT_SPEC}
     for name, variable in ENV_FALLBACKS.items():
         if params.get(name) in (None, ""):
@@ -47,6 +52,10 @@ def connection_params(values: dict) -> dict:
             f"No {' and no '.join(missing)} for appliance {values['host']}. Set bomgar_appliance_url and "
             "bomgar_api_token in the inventory (or BOMGAR_APPLIANCE_URL and BOMGAR_API_TOKEN)."
         )
+    try:
+        check_connection_options(params)
+    except ApplianceError as exc:
+        raise ModuleFailed(f"Appliance {values['host']}: {exc.message}") from None
     return params
 
 
@@ -83,12 +92,16 @@ def read_one(ctx, values: dict, read) -> dict:
     """``read(client)`` on one appliance, merged into ``{failed: false}``; or the entry of its failure.
 
     A failure the modules foresee (the appliance refused, could not be reached, bad input) becomes that
-    appliance's entry; the connection is closed either way.
+    appliance's entry; the connection is closed either way. The entry's ``timeout`` is a deadline for the whole
+    read: an appliance that does not answer is given up on after it, retries included.
     """
     appliance = None
     try:
         appliance = appliance_context(ctx, values, {})
-        return {"failed": False, **read(appliance.client())}
+        client = appliance.client()
+        # The appliance's timeout bounds its whole read (every request and retry), not each request.
+        with client.time_limit(appliance.params.get("timeout")):
+            return {"failed": False, **read(client)}
     except Exception as exc:  # pylint: disable=broad-exception-caught
         refused = failure(exc)
         if refused is None:

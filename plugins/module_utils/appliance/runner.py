@@ -8,14 +8,19 @@ A module's logic is a :class:`ModuleSpec`: its argument spec and a function
 validated ``params``, ``check_mode``, ``diff_mode``, ``warn()``, ``fail()``,
 ``resolve_path()`` (controller files) and ``client()`` (the appliance API).
 Failures of the client and of the PKI core become ``fail_json`` in exactly
-one place: :func:`run_logic`.
+one place: :func:`run_logic`, which first checks what Ansible's argument
+validation lets through (:func:`check_params`): a list or dict given where
+text is expected (Ansible would turn it into the text of the list), seconds
+that are not above 0, ports out of range, and connection options no request
+can be made with.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .client import ApplianceClient, ApplianceError
+from .client import ApplianceClient, ApplianceError, check_connection_options, check_seconds
 
 try:
     from ..pki.errors import PKIError
@@ -30,6 +35,93 @@ CONNECTION_ARGUMENT_SPEC = {
     "ca_path": {"type": "path", "fallback": ("env", ["BOMGAR_CA_PATH"])},
     "timeout": {"type": "float", "default": 30},
 }
+
+
+# Options, wherever they appear (suboptions too), whose value is seconds to wait (above 0) or a TCP port.
+SECONDS_OPTIONS = frozenset(("timeout", "verify_timeout"))
+PORT_OPTIONS = frozenset(("site_port",))
+# Ansible turns a list or a dict given for these types into its text ("['a']"); they are refused instead.
+TEXT_TYPES = frozenset(("str", "path"))
+
+
+def _given_options(spec: dict, values, prefix: str = ""):
+    """``(name, label, option, value)`` of every option set in ``values``, suboptions included.
+
+    ``label`` names the option as a user finds it: ``bind.verify_timeout``, ``appliances[2].timeout``.
+    """
+    if not isinstance(values, Mapping):
+        return
+    for name, option in spec.items():
+        key = next((key for key in (name, *option.get("aliases", ())) if key in values), None)
+        if key is None:
+            continue
+        value = values[key]
+        label = prefix + key
+        yield name, label, option, value
+        suboptions = option.get("options")
+        if not suboptions or value is None:
+            continue
+        if option.get("type") == "dict":
+            yield from _given_options(suboptions, value, label + ".")
+        elif option.get("type") == "list" and isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                yield from _given_options(suboptions, item, f"{label}[{index}].")
+
+
+def _not_text(value) -> str | None:
+    if isinstance(value, Mapping):
+        return "a dictionary"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "a list"
+    return None
+
+
+def _text_problem(spec: dict, given: dict) -> str | None:
+    """A list or dict where text is expected, in the arguments as given (before Ansible converts them)."""
+    for _name, label, option, value in _given_options(spec, given):
+        kind = option.get("type", "str")
+        found, where = None, label
+        if kind in TEXT_TYPES:
+            found = _not_text(value)
+        elif kind == "list" and option.get("elements", "str") in TEXT_TYPES and isinstance(value, (list, tuple)):
+            index, found = next(((i, _not_text(item)) for i, item in enumerate(value) if _not_text(item)), (0, None))
+            where = f"{label}[{index}]"
+        if found:
+            return (
+                f"{where} takes text, but {found} was given (it would be used as the text of the whole "
+                f"{found.split()[-1]}), so nothing was done. Give one text value; for a list held in a variable, "
+                'choose the item, e.g. "{{ names | first }}".'
+            )
+    return None
+
+
+def _number_problem(spec: dict, params: dict) -> str | None:
+    """Seconds that are not above 0, or a port out of range, in the validated parameters."""
+    for name, label, _option, value in _given_options(spec, params):
+        if value is None:
+            continue
+        if name in SECONDS_OPTIONS:
+            try:
+                check_seconds(value, label)
+            except ApplianceError as exc:
+                return exc.message
+        if name in PORT_OPTIONS and not 1 <= value <= 65535:
+            return f"{label} is {value}, which is not a port: give a number from 1 to 65535 (e.g. 443)."
+    return None
+
+
+def check_params(spec: ModuleSpec, given: dict | None, params: dict) -> None:
+    """Refuse what Ansible's argument validation lets through, before the module's logic runs.
+
+    ``given`` are the arguments as the task gave them (lists still lists), ``params`` the validated ones.
+    Raises :class:`ModuleFailed` (or :class:`ApplianceError` for the connection options).
+    """
+    argument_spec = spec.full_argument_spec()
+    problem = _text_problem(argument_spec, given) or _number_problem(argument_spec, params)
+    if problem:
+        raise ModuleFailed(problem)
+    if spec.connection:
+        check_connection_options(params)
 
 
 def _with_env_fallbacks(spec: dict) -> dict:
@@ -88,8 +180,10 @@ class ModuleFailed(Exception):
 class Context:
     """What a module's logic may use."""
 
-    def __init__(self, params: dict, check_mode: bool = False, diff_mode: bool = False, resolve_path=None):
+    def __init__(self, params: dict, check_mode: bool = False, diff_mode: bool = False, resolve_path=None, given=None):
         self.params = params
+        # The arguments as the task gave them, before Ansible's conversions (for check_params).
+        self.given = given
         self.check_mode = check_mode
         self.diff_mode = diff_mode
         self.warnings: list[str] = []
@@ -117,7 +211,7 @@ class Context:
                 self.params["api_token"],
                 validate_certs=self.params.get("validate_certs", True),
                 ca_path=self.params.get("ca_path"),
-                timeout=self.params.get("timeout") or 30,
+                timeout=30 if self.params.get("timeout") is None else self.params["timeout"],
             )
         return self._client
 
@@ -151,6 +245,8 @@ def failure_result(exc: Exception) -> dict | None:
 def run_logic(spec: ModuleSpec, ctx: Context) -> dict:
     """Run the logic and return an Ansible result dict; every foreseen failure becomes ``failed: true``."""
     try:
+        if ctx.given is not None:  # a task's arguments (a unit test's context may hold only what it needs)
+            check_params(spec, ctx.given, ctx.params)
         result = dict(spec.run(ctx) or {})
         result.setdefault("changed", False)
     except Exception as exc:  # pylint: disable=broad-exception-caught
@@ -164,10 +260,11 @@ def run_logic(spec: ModuleSpec, ctx: Context) -> dict:
 
 def run_as_module(spec: ModuleSpec) -> None:
     """The ``main()`` of a module file: the same logic under AnsibleModule."""
-    from ansible.module_utils.basic import AnsibleModule
+    from ansible.module_utils.basic import AnsibleModule, _load_params
 
     module = AnsibleModule(argument_spec=spec.full_argument_spec(), supports_check_mode=True, **spec.constraints())
-    ctx = Context(module.params, check_mode=module.check_mode, diff_mode=module._diff)
+    # The arguments as given: AnsibleModule has turned a list given for a text option into its text.
+    ctx = Context(module.params, check_mode=module.check_mode, diff_mode=module._diff, given=_load_params())
     result = run_logic(spec, ctx)
     for warning in result.pop("warnings", []):
         module.warn(warning)

@@ -8,6 +8,7 @@ The plain-module path of every module against a real appliance is in tests/integ
 
 from __future__ import annotations
 
+import pytest
 from ansible_collections.bomgar.pki.plugins.module_utils.appliance.client import (
     ApplianceAPIError,
     ApplianceClient,
@@ -100,3 +101,85 @@ def test_connection_options_have_env_fallbacks_and_the_token_is_secret():
         assert spec[option]["fallback"][1] == [variable]
         assert callable(spec[option]["fallback"][0])
     assert CONNECTION_ARGUMENT_SPEC["appliance_url"]["fallback"] == ("env", ["BOMGAR_APPLIANCE_URL"])
+
+
+# --- what Ansible's argument validation lets through, refused before the logic runs ------------------------------
+
+GOOD_CONNECTION = {"appliance_url": "https://a.example.com", "api_token": "unit-token-0123", "timeout": 30.0}
+CHECKED_SPEC = {
+    "common_name": {"type": "str"},
+    "dest": {"type": "path"},
+    "passphrase": {"type": "str", "no_log": True},
+    "names": {"type": "list", "elements": "str"},
+    "bind": {
+        "type": "dict",
+        "options": {"site_port": {"type": "int"}, "verify_timeout": {"type": "float", "default": 10}},
+    },
+    "appliances": {
+        "type": "list",
+        "elements": "dict",
+        "options": {
+            "host": {"type": "str"},
+            "api_token": {"type": "str", "no_log": True},
+            "timeout": {"type": "float"},
+        },
+    },
+}
+
+
+def run_checked(given: dict, params: dict | None = None) -> tuple[dict, list]:
+    """run_logic of a module with CHECKED_SPEC on a task's arguments; (result, whether the logic ran)."""
+    ran = []
+    spec = ModuleSpec(argument_spec=CHECKED_SPEC, run=lambda ctx: ran.append(True) or {"changed": True})
+    validated = {**GOOD_CONNECTION, **(params if params is not None else given)}
+    return run_logic(spec, Context(validated, given={**GOOD_CONNECTION, **given})), ran
+
+
+@pytest.mark.parametrize(
+    ("given", "named", "kind"),
+    [
+        ({"common_name": ["a"]}, "common_name", "a list"),
+        ({"common_name": {"cn": "a"}}, "common_name", "a dictionary"),
+        ({"dest": ["/tmp/a", "/tmp/b"]}, "dest", "a list"),
+        ({"passphrase": ["secret-in-a-list"]}, "passphrase", "a list"),
+        ({"names": ["a", ["b"]]}, "names[1]", "a list"),
+        ({"appliances": [{"host": "a"}, {"host": ["b"]}]}, "appliances[1].host", "a list"),
+        ({"api_token": ["tok-0123456789"]}, "api_token", "a list"),
+    ],
+)
+def test_a_list_or_dict_where_text_is_expected_is_refused_naming_the_option(given, named, kind):
+    result, ran = run_checked(given, params={})
+    assert result["failed"] and not ran
+    assert result["msg"].startswith(f"{named} takes text, but {kind} was given")
+    assert "secret-in-a-list" not in result["msg"] and "tok-0123456789" not in result["msg"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"timeout": 0.0}, "timeout is 0: give the number of seconds to wait, more than 0 (e.g. 30)."),
+        ({"timeout": -1.0}, "timeout is -1: give the number of seconds to wait, more than 0 (e.g. 30)."),
+        ({"bind": {"verify_timeout": -1.0, "site_port": None}}, "bind.verify_timeout is -1: give the number"),
+        ({"appliances": [{"host": "a", "timeout": 0.0}]}, "appliances[0].timeout is 0: give the number"),
+        ({"bind": {"verify_timeout": 10.0, "site_port": 70000}}, "bind.site_port is 70000, which is not a port"),
+        ({"bind": {"verify_timeout": 10.0, "site_port": 0}}, "bind.site_port is 0, which is not a port"),
+    ],
+)
+def test_seconds_not_above_zero_and_ports_out_of_range_are_refused(params, message):
+    result, ran = run_checked({}, params=params)
+    assert result["failed"] and not ran
+    assert result["msg"].startswith(message), result["msg"]
+
+
+def test_connection_options_are_checked_before_the_logic_runs():
+    result, ran = run_checked({}, params={"api_token": "unit-token-0123\n"})
+    assert result["failed"] and not ran
+    assert result["msg"].startswith("api_token holds a line break at its end")
+    result, ran = run_checked({}, params={"appliance_url": "http://a.example.com"})
+    assert result["failed"] and not ran and "uses http://" in result["msg"]
+
+
+def test_good_arguments_reach_the_logic():
+    given = {"common_name": "a", "names": ["a", "b"], "bind": {"verify_timeout": 2.5, "site_port": 443}}
+    result, ran = run_checked(given)
+    assert ran and result == {"changed": True}

@@ -80,7 +80,8 @@ def read_appliance(task_ctx, values: dict, ref: str | None) -> dict:
                 answer["certificate_error"] = refused["msg"]
         return answer
 
-    return read_one(task_ctx, {**values, "timeout": values.get("timeout") or task_ctx.params["timeout"]}, read)
+    timeout = task_ctx.params["timeout"] if values.get("timeout") is None else values["timeout"]
+    return read_one(task_ctx, {**values, "timeout": timeout}, read)
 
 
 def run(ctx) -> dict:
