@@ -303,7 +303,7 @@ class BindingsUpdate(RequestBody):
     ip_addresses: list[str]
 
 
-class LockAcquire(BaseModel):
+class LockAcquire(RequestBody):
     model_config = _request({"holder": "alice@controller run 3f9c", "lease_seconds": 1800})
 
     holder: str = Field(description="Who takes the lock: the run, in words a person can trace.")

@@ -701,7 +701,7 @@ def _filled(value, names: dict):
 @pytest.mark.parametrize(("label", "request_line", "body", "outcome", "words"), REFUSALS, ids=[r[0] for r in REFUSALS])
 def test_a_refusal_names_problem_and_fix_and_changes_nothing(populated, label, request_line, body, outcome, words):
     harness, ids, material = populated
-    names = {**ids, **material}
+    names = {**ids, **material, "name": "certificates"}
     method, path = request_line.split(" ", 1)
     status, error = outcome.split(" ")
     before = harness.snapshot()
@@ -801,6 +801,7 @@ VALID_BODIES = {
     },
     "POST /certificates/{bound}/export": {"format": "pkcs12", "include_private_key": True, "passphrase": PASSPHRASE},
     "PUT /certificates/{bound}/ip-addresses": {"ip_addresses": ["127.0.0.2"]},
+    "PUT /locks/{name}": {"holder": "surrogate run", "lease_seconds": 60},
 }
 
 
@@ -864,7 +865,7 @@ def _with_text(body, dotted: str, text: str):
 @pytest.mark.parametrize(("request_line", "field"), _surrogate_cases(), ids=lambda value: value)
 def test_a_lone_surrogate_in_any_text_field_is_a_422_naming_the_field(populated, request_line, field):
     harness, ids, material = populated
-    names = {**ids, **material}
+    names = {**ids, **material, "name": "certificates"}
     method, path = request_line.split(" ", 1)
     body = _with_text(_filled(VALID_BODIES[request_line], names), field, "a" + LONE_SURROGATE + "b")
     before = harness.snapshot()
