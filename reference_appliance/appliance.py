@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives import serialization
 
 from . import API_VERSION, rules_locks
-from .core import builder, describe, fingerprints, hostnames, keys, name_rules, subject_fields
+from .core import builder, describe, fingerprints, hostnames, keys, name_rules, serving, subject_fields
 from .core import errors as pki_errors
 from .errors import ApplianceError, from_pki_error, not_found
 from .rules_catalog import CertificateCatalog
@@ -509,6 +509,17 @@ class Appliance:
                 f"The private key of certificate '{row['friendly_name']}' ({row['id']}) is not available on this "
                 f"appliance, so it cannot be assigned to IP addresses. {_PRIVATE_KEY_REMEDY}",
                 {"certificate_id": row["id"]},
+            )
+        # What the site TLS listener cannot load (a certificate it sends signed with SHA-1 or MD5, an RSA key
+        # under 2048 bits) would reset every connection to the address: refused, as the collection's rule says.
+        check = serving.check_servable(list(self._catalog.chain(row["id"]).chain))
+        if check.listener_refusals:
+            raise ApplianceError(
+                422,
+                "certificate_not_servable",
+                f"{check.refusal_text(check.listener_refusals)} The site TLS listener cannot load it, so it is not "
+                "assigned to IP addresses.",
+                {"certificate_id": row["id"], "reasons": check.reasons(check.listener_refusals)},
             )
 
     def _known_addresses(self, tx, ip_addresses) -> list[str]:

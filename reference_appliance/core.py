@@ -48,6 +48,7 @@ from ansible_collections.bomgar.pki.plugins.module_utils.pki import (  # noqa: E
     keys,
     name_rules,
     renewal,
+    serving,
     subject_fields,
 )
 
@@ -66,5 +67,6 @@ __all__ = [
     "keys",
     "name_rules",
     "renewal",
+    "serving",
     "subject_fields",
 ]

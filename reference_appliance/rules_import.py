@@ -128,7 +128,7 @@ def _check_certificate_usable(item) -> None:
         role_of(cert)
         chain.build_chain([], leaf=cert, validate=False)
     except _CERTIFICATE_CONTENT_ERRORS as exc:
-        reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        reason = formats.plain_reason(exc)
         where = (
             f"certificate {item.index + 1} of '{item.source}'" if item.index else f"the certificate in '{item.source}'"
         )
@@ -138,7 +138,7 @@ def _check_certificate_usable(item) -> None:
             f"{where[0].upper()}{where[1:]} cannot be used: part of it is malformed or of a kind this appliance does "
             f"not read ({reason}). Obtain the certificate again from its issuer; it must be an X.509 certificate with "
             "an RSA or EC key and standard extensions.",
-            {"source": item.source, "fingerprint": item.fingerprint, "reason": reason},
+            {"source": item.source, "fingerprint": item.fingerprint, "reason": reason, **formats.parser_detail(exc)},
         ) from None
 
 

@@ -15,14 +15,21 @@ description:
   - "Every file is read on the controller first and detected by its content, not its name: DER and PEM X.509
     certificates, PKCS#7 bundles (DER and PEM), PKCS#8 private keys (plain and encrypted), PKCS#12 files (modern and
     legacy encryption), and legacy OpenSSL private keys (DER and PEM, PEM also encrypted)."
-  - A wrong passphrase, an unknown format, a file over 1 MiB, or a private key that belongs to no certificate (in the
-    files or on the appliance) fails before anything is uploaded, naming the file.
+  - A wrong passphrase, an unknown format, a file over 1 MiB, a private key that belongs to no certificate (in the
+    files or on the appliance) or that the appliance does not hold (anything but RSA 2048, 3072 or 4096 bits and EC
+    P-256 or P-384), a O(src) that is a named pipe, a device or a socket, or inputs that import nothing (an empty
+    list, a folder without a certificate or key) fails before anything is uploaded, naming the file.
   - Certificates are compared by SHA-256 fingerprint and keys by public-key fingerprint. When the appliance already
     holds every certificate (with its key, where the files bring one), nothing is uploaded and the task reports no
     change; check mode predicts exactly what an upload would do.
   - The chain of the server certificate is built over the files and the certificates already on the appliance. An
     incomplete chain is a warning that names the missing issuer and its AIA caIssuers URL; O(fetch_chain) fetches
     it from there, O(require_complete_chain) refuses to upload without it.
+  - The server certificate is checked as it would be served (docs/procedure.md, "What the collection refuses, and
+    what it warns about"). What clients or the appliance's TLS listener refuse (expired or not yet valid, signed
+    with SHA-1 or MD5, an RSA key under 2048 bits, no DNS or IP alternative name, not for TLS servers) is a warning
+    when the certificate is only imported, and fails the task before anything is uploaded with O(bind). Alternative
+    names that cover nothing, e-mail or URI names and a common name left out of the alternative names are warnings.
   - A certificate the appliance already holds keeps its friendly name; the appliance cannot rename certificates.
 author:
   - bomgar.pki maintainers (@bomgar-pki)
@@ -59,6 +66,8 @@ options:
       - Friendly name of a server certificate imported for the first time.
       - Without it the appliance names a certificate after the pending certificate request made with its key, else
         after its common name or first alternative name.
+      - An empty name, one with leading or trailing spaces or control characters, or one over 128 characters is
+        refused, as M(bomgar.pki.appliance_csr) refuses it.
     type: str
   for_public_key:
     description:
@@ -88,7 +97,8 @@ options:
       - After the import, serve the imported server certificate on IP addresses of the appliance and check what
         each one serves, as M(bomgar.pki.appliance_ip_binding) does, in the same task (one connection to the
         appliance instead of two tasks).
-      - The addresses and the hostnames are checked before anything is uploaded.
+      - The addresses, the hostnames and whether the certificate can be served at all are checked before anything is
+        uploaded.
       - When the binding or the check fails, the task fails with RV(bindings), what each address served before and
         after, so that the previous certificates can be bound again; the imported certificate stays.
       - In check mode, a certificate that is not on the appliance yet is not bound; RV(binding) then only says
@@ -126,7 +136,8 @@ options:
         default: 10
 notes:
   - Neither key material nor the passphrase appear in the result or the diff; private keys are described by type,
-    size and public-key fingerprint only.
+    size and public-key fingerprint only. A private key given by mistake in another option (O(for_public_key),
+    O(friendly_name)) is masked wherever the result would show it.
   - One task is one import on the appliance; all of its files are stored, or none.
 seealso:
   - module: bomgar.pki.appliance_ip_binding

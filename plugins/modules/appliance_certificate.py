@@ -15,6 +15,10 @@ description:
     with the certificates that carry it, because renewals keep friendly names.
   - Everything is checked before anything is deleted; the task fails, deleting nothing, when a certificate named
     is the factory default or still serves an IP address.
+  - A CA certificate (intermediate or root) that completes the chain of a certificate serving an IP address is
+    refused too, naming that certificate and its addresses, because those addresses would then serve an
+    incomplete chain; O(allow_chain_break=true) deletes it anyway, with a warning. A CA certificate that another
+    certificate on the appliance replaces (same subject and public key) is deleted without a word.
   - A certificate that is not on the appliance is already absent; a second run reports no change.
   - Certificates are added with M(bomgar.pki.appliance_cert_import) and M(bomgar.pki.appliance_csr).
 author:
@@ -33,6 +37,12 @@ options:
     type: str
     choices: [absent]
     required: true
+  allow_chain_break:
+    description:
+      - Delete a CA certificate even when it completes the chain of a certificate that serves an IP address; those
+        addresses then serve an incomplete chain, and the task warns.
+    type: bool
+    default: false
 notes:
   - The keys of deleted certificates stay on the appliance (M(bomgar.pki.appliance_key) removes a key that
     nothing uses).

@@ -17,6 +17,11 @@ description:
     server certificate whose private key is available on the appliance (otherwise the appliance cannot assign it;
     the message gives the procedure's remedy), the addresses must be the appliance's own, and the certificate's
     subject alternative names must cover O(hostnames).
+  - A certificate that cannot be served is not bound to a new address (docs/procedure.md, "What the collection
+    refuses, and what it warns about"), read with its chain from the appliance; expired or not yet valid, signed
+    with SHA-1 or MD5 (the appliance's TLS listener cannot load it), an RSA key under 2048 bits, no DNS or IP
+    alternative name, or not for TLS servers. Alternative names that cover nothing, e-mail or URI names and a
+    common name left out of the alternative names are warnings.
   - After binding, each address is asked over TLS which certificate chain it serves, and the task fails unless it is
     the certificate bound there with its chain (see O(verify_served)).
 author:

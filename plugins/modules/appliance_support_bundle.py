@@ -41,6 +41,8 @@ options:
   dest:
     description:
       - Path of the zip file to write on the controller. Its directory must exist.
+      - A directory, a named pipe, a device or a socket at this path is refused; a file that cannot be written there
+        fails the task with the reason.
       - A relative path is relative to the current directory of C(ansible-playbook); prefer an absolute path.
     type: path
     required: true

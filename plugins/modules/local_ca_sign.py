@@ -18,6 +18,10 @@ description:
   - Everything is checked before anything is signed or written. The key must belong to the CA certificate, the CA
     must be a CA and valid now, its chain must reach a self-signed root, and the request's signature must verify;
     otherwise the module fails with a message that names the problem and the fix.
+  - A request the appliance could not use is refused before signing, naming what it takes; one made with a key the
+    appliance does not hold (anything but RSA 2048, 3072 or 4096 bits and EC P-256 or P-384, such as RSA 1024 or
+    Ed25519), one with alternative names other than DNS and IP names (e-mail, URI ...), one with no DNS or IP
+    alternative name (the certificate would cover no hostname), and one whose names break the procedure's rules.
   - The subject and alternative names come from the request. The certificate gets serverAuth, key identifiers,
     and never ends after the CA.
   - No appliance is contacted; the module runs on the controller and takes no connection options.
@@ -45,7 +49,8 @@ options:
     description:
       - File of the issuing CA's private key (PEM or DER, PKCS#8 or legacy OpenSSL, plain or encrypted).
       - With O(create=true) and no O(ca_cert) file, the new issuing CA's key is written here as PKCS#8 PEM with
-        mode C(0600), encrypted with O(ca_key_passphrase) when one is given.
+        mode C(0600), encrypted with O(ca_key_passphrase) when one is given. Directories that do not exist yet are
+        created with mode C(0700), whatever the umask.
     type: path
     required: true
   ca_key_passphrase:
@@ -66,12 +71,15 @@ options:
     description:
       - With O(create=true), the name of the new CA. The root is named C(<ca_common_name> Root) and the issuing CA
         C(<ca_common_name> Issuing).
+      - An empty or blank name is refused (leave the option out for the default), and so is one that makes those
+        names longer than 64 characters or padded with spaces.
     type: str
     default: bomgar.pki Local CA
   csr:
     description:
       - The certificate request to sign, as PEM text (or base64 DER).
-      - Omit to only report the CA.
+      - Omit to only report the CA; an empty value is refused.
+      - A private key given here by mistake is refused and masked wherever the result would show it.
     type: str
   days:
     description:

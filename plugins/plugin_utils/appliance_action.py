@@ -10,7 +10,8 @@ with the module's own argument spec (with ``module_defaults`` and the
 with the runner's own checks (``check_params``: no list or dict where text is
 expected, seconds above 0, ports in range, usable connection options) on the
 arguments as given; values of ``no_log`` options are masked in the result as
-a module would.
+a module would, and so is any option value that turns out to hold a private
+key (given by mistake where a request, a name or a fingerprint belongs).
 
 A result that carries a secret value (``ModuleSpec.secret_results``, such as
 an exported PKCS#12 with its private key) is marked ``_ansible_no_log``:
@@ -26,7 +27,11 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
-from ansible_collections.bomgar.pki.plugins.module_utils.appliance.runner import Context, run_logic
+from ansible_collections.bomgar.pki.plugins.module_utils.appliance.runner import (
+    Context,
+    key_material_values,
+    run_logic,
+)
 
 
 class ApplianceActionBase(ActionBase):
@@ -39,9 +44,12 @@ class ApplianceActionBase(ActionBase):
         """Validate the task's arguments, run the logic, and return a module-shaped result."""
         result = super().run(tmp, task_vars)
         spec = self.MODULE_SPEC
-        validator = ArgumentSpecValidator(spec.full_argument_spec(), **spec.constraints())
+        argument_spec = spec.full_argument_spec()
+        validator = ArgumentSpecValidator(argument_spec, **spec.constraints())
         validation = validator.validate(dict(self._task.args))
-        no_log_values = validation._no_log_values  # pylint: disable=protected-access
+        no_log_values = set(validation._no_log_values)  # pylint: disable=protected-access
+        # Key material given in any option is masked too (invocation, messages, diff), as no_log values are.
+        no_log_values |= key_material_values(dict(self._task.args), argument_spec)
         error = validation.errors.errors[0] if validation.errors.errors else None
         if error:
             # The same message AnsibleModule gives: the first error, unsupported options named as such.

@@ -5,14 +5,20 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import ssl
 
 import httpx
 import pytest
+import serving_material
 from appliance_fixtures import openssl_served_chain, sha256_fingerprint
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from server_material import import_and_bind, import_body, make_ca_set, make_server_certificate
+
+from reference_appliance.core import chain, serving
+from reference_appliance.tls import build_site_context
 
 FIRST_IP, SECOND_IP, ADDED_IP = "127.0.0.2", "127.0.0.4", "127.0.0.5"
 
@@ -134,3 +140,91 @@ def test_importing_the_missing_intermediate_completes_the_served_chain_at_once(a
         assert fingerprints_on(appliance, address) == [server.fingerprint]
         assert client.post("/certificates/import", json={"files": rest}).status_code == 201
     assert fingerprints_on(appliance, address) == [server.fingerprint, server.intermediate_fingerprint]
+
+
+# --- what the listener cannot serve ---------------------------------------------------------------------------
+
+
+def _served(made) -> tuple[list, list]:
+    """``(chain as the appliance builds it, what its listener sends)`` for a serving_material chain."""
+    report = chain.build_chain([made.intermediate, made.root], leaf=made.leaf, validate=False)
+    served = report.chain[:-1] if report.status == chain.STATUS_COMPLETE else report.chain
+    return report.chain, served
+
+
+LISTENER_CASES = {
+    "good": {},
+    "sha1 leaf": {"leaf_weak": "sha1"},
+    "md5 leaf": {"leaf_weak": "md5"},
+    "sha1 intermediate": {"intermediate_weak": "sha1"},
+    "sha1 root": {"root_weak": "sha1"},
+    "rsa 1024 leaf": {"leaf_bits": 1024},
+    "rsa 1024 intermediate": {"intermediate_bits": 1024},
+    "rsa 1024 root": {"root_bits": 1024},
+    "expired": {"not_before": serving_material.NOW - 60 * serving_material.DAY, "not_after": serving_material.NOW},
+    "no alternative name": {"sans": ()},
+    "ed25519 leaf": {"leaf_key": ed25519.Ed25519PrivateKey.generate()},
+}
+
+
+@pytest.mark.parametrize("case", sorted(LISTENER_CASES))
+def test_the_listener_loads_exactly_what_the_rule_says_it_can(case, tmp_path):
+    """docs/procedure.md, "What the collection refuses": the listener's refusals are exactly the rule's."""
+    made = serving_material.chain(**LISTENER_CASES[case])
+    built, served = _served(made)
+    check = serving.check_servable(built)
+    pem = b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in served)
+    try:
+        build_site_context(pem, made.key_pem(), tmp_path)
+        loads = True
+    except ssl.SSLError:
+        loads = False
+    assert loads == (not check.listener_refusals), (case, check.findings)
+
+
+def test_a_self_signed_sha1_certificate_loads_but_is_refused_by_the_rule(tmp_path):
+    cert, key = serving_material.self_signed(weak="sha1")
+    check = serving.check_servable([cert])
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    build_site_context(cert.public_bytes(serialization.Encoding.PEM), key_pem, tmp_path)
+    assert not check.servable and not check.listener_refusals
+
+
+def _import_made(client, made, friendly_name: str) -> str:
+    files = [
+        ("leaf.pem", made.pem("leaf")),
+        ("leaf.key", made.key_pem()),
+        ("chain.pem", made.pem("intermediate", "root")),
+    ]
+    body = {
+        "files": [{"name": name, "content": base64.b64encode(data).decode("ascii")} for name, data in files],
+        "friendly_name": friendly_name,
+    }
+    response = client.post("/certificates/import", json=body)
+    assert response.status_code in (200, 201), response.text
+    return next(cert["id"] for cert in client.get("/certificates").json() if cert["friendly_name"] == friendly_name)
+
+
+def test_binding_what_the_listener_cannot_load_is_a_422(appliance):
+    with appliance.client() as client:
+        factory_default = factory_default_fingerprint(client)
+        weak = _import_made(client, serving_material.chain(leaf_weak="sha1"), "sha1")
+        response = client.put(f"/certificates/{weak}/ip-addresses", json={"ip_addresses": [FIRST_IP]})
+        assert response.status_code == 422, response.text
+        body = response.json()
+        assert body["error"] == "certificate_not_servable"
+        assert "signed with SHA-1" in body["message"] and "site TLS listener cannot load it" in body["message"]
+        assert body["details"]["reasons"][0]["code"] == "weak_signature"
+        assert client.get(f"/certificates/{weak}/ip-addresses").json()["ip_addresses"] == []
+        # What the listener can load is the appliance's to serve, even when clients will refuse it (expired).
+        old = serving_material.chain(
+            not_before=serving_material.NOW - 60 * serving_material.DAY, not_after=serving_material.NOW
+        )
+        expired = _import_made(client, old, "expired")
+        assert client.put(f"/certificates/{expired}/ip-addresses", json={"ip_addresses": [FIRST_IP]}).status_code == 200
+    assert fingerprints_on(appliance, FIRST_IP)[0] == sha256_fingerprint(
+        old.leaf.public_bytes(serialization.Encoding.DER)
+    )
+    assert fingerprints_on(appliance, FIRST_IP)[0] != factory_default

@@ -14,17 +14,22 @@ each address served before and after.
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import json
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+import serving_material
 from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from harness import api_state
 
 ADDRESSES = ["127.0.0.2", "127.0.0.3"]
+DAY = serving_material.DAY
+UTC = datetime.timezone.utc
 PASSPHRASE = "bind-Passphrase-2026"
 # The first is sent as the server name when the addresses are checked; the second is covered by the wildcard.
 HOSTNAMES = ["support.example.com", "node1.nodes.example.com"]
@@ -404,3 +409,62 @@ def test_certificate_without_its_key_refused_before_upload(appliance, play, tmp_
     assert result["failed"] and "private key" in result["msg"], result.get("msg")
     assert "Nothing was uploaded" in result["msg"] and "PKCS#12" in result["msg"]
     assert api_state(appliance) == before, "the certificate was uploaded before the binding was refused"
+
+
+def unservable_p12(directory: Path, name: str, **defects) -> tuple[Path, object]:
+    """A PKCS#12 (server certificate with one defect, its key, the chain) and what it was made of."""
+    made = serving_material.chain(**defects)
+    path = directory / f"{name}.p12"
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        keys.export_pkcs12(made.leaf_key, made.leaf, [made.intermediate, made.root], passphrase=PASSPHRASE)
+    )
+    return path, made
+
+
+UNSERVABLE = {
+    "expired": ({"not_before": serving_material.NOW - 60 * DAY, "not_after": serving_material.NOW - DAY}, "expired on"),
+    "valid from 2040": (
+        {
+            "not_before": datetime.datetime(2040, 1, 1, tzinfo=UTC),
+            "not_after": datetime.datetime(2041, 1, 1, tzinfo=UTC),
+        },
+        "is not valid before 2040-01-01",
+    ),
+    "sha1": ({"leaf_weak": "sha1"}, "is signed with SHA-1, which TLS clients refuse and the appliance's TLS listener"),
+    "sha1 intermediate": ({"intermediate_weak": "sha1"}, "intermediate 'CN=Serving Test Issuing,O=Serving Test' is"),
+    "no alternative name": ({"sans": ()}, "it has no subject alternative names"),
+    "client auth only": ({"eku": (ExtendedKeyUsageOID.CLIENT_AUTH,)}, "lacks serverAuth (it has clientAuth)"),
+}
+
+
+def test_a_certificate_that_cannot_be_served_is_refused_before_upload(appliance, play, tmp_path):
+    tasks = []
+    for title, (defects, _words) in UNSERVABLE.items():
+        p12, _made = unservable_p12(tmp_path / "pki", title.replace(" ", "-"), **defects)
+        tasks.append(import_task(title, src=[str(p12)], passphrase=PASSPHRASE, bind={"ip_addresses": ["127.0.0.2"]}))
+    before = api_state(appliance)
+    run = play({"appliance": appliance}, tasks)
+    assert api_state(appliance) == before, "a certificate that cannot be served was uploaded or bound"
+    for title, (_defects, words) in UNSERVABLE.items():
+        result = run.result(title)
+        assert result["failed"] and result["changed"] is False, title
+        assert "cannot be served on an IP address" in result["msg"], (title, result["msg"])
+        assert words in result["msg"], (title, result["msg"])
+        assert "bind is set, so nothing was uploaded" in result["msg"], title
+        assert result["serving"] and all(reason["code"] for reason in result["serving"]), title
+    # what a TLS client sees on the address did not change: the factory default still answers
+    assert appliance.served_fingerprints("127.0.0.2") == [factory_default(appliance)["sha256_fingerprint"]]
+
+
+def test_without_bind_such_a_certificate_is_imported_with_a_warning(appliance, play, tmp_path):
+    p12, made = unservable_p12(tmp_path / "pki", "expired", **UNSERVABLE["expired"][0])
+    run = play({"appliance": appliance}, [import_task("import", src=[str(p12)], passphrase=PASSPHRASE)])
+    result = run.result("import")
+    assert not result["failed"] and result["changed"] is True, result.get("msg")
+    assert any(
+        "cannot be served on an IP address: it expired on" in warning
+        and "It is imported, but binding it to an IP address will be refused." in warning
+        for warning in result["warnings"]
+    ), result.get("warnings")
+    assert fingerprint_of(made.leaf) in certificates_by_fingerprint(appliance)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 
+import serving_material
+from ansible_collections.bomgar.pki.plugins.module_utils.pki import keys
 from harness import api_state
 
 ADDRESSES = ["127.0.0.2", "127.0.0.3"]
@@ -247,3 +249,45 @@ def test_no_token_in_verbose_output(appliance, play):
     assert token not in run.stdout and token not in run.stderr
     assert token not in json.dumps(run.results)
     assert run.result("delete")["invocation"]["module_args"]["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def test_a_ca_certificate_that_completes_a_served_chain_is_not_deleted_unless_allowed(appliance, play, tmp_path):
+    made = serving_material.chain()
+    p12 = tmp_path / "support.p12"
+    p12.write_bytes(keys.export_pkcs12(made.leaf_key, made.leaf, [made.intermediate, made.root], passphrase="p12-pass"))
+    hosts = {"appliance": appliance}
+    setup = make_certificates(
+        play,
+        hosts,
+        [
+            {
+                "name": "import and bind",
+                "bomgar.pki.appliance_cert_import": {
+                    "src": [str(p12)],
+                    "passphrase": "p12-pass",
+                    "friendly_name": "support served",
+                    "bind": {"ip_addresses": ["127.0.0.2"], "site_port": "{{ bomgar_site_port }}"},
+                },
+            }
+        ],
+    )
+    leaf_fp, intermediate_fp, root_fp = setup["import and bind"]["chain"]["fingerprints"]
+    before = api_state(appliance)
+    run = play(hosts, [delete_task("root", [root_fp]), delete_task("intermediate", [intermediate_fp], check_mode=True)])
+    assert api_state(appliance) == before, "a CA certificate of a served chain was deleted"
+    for title, fingerprint in (("root", root_fp), ("intermediate", intermediate_fp)):
+        result = run.result(title)
+        assert result["failed"] and result["changed"] is False, title
+        named = f"({fingerprint}) is in the chain of 'support served' ({leaf_fp}), which serves 127.0.0.2"
+        assert named in result["msg"], result["msg"]
+        assert "allow_chain_break: true" in result["msg"] and "Nothing was deleted." in result["msg"]
+
+    forced = play(
+        hosts,
+        [{**delete_task("root anyway", [root_fp]), "bomgar.pki.appliance_certificate": {
+            "certificates": [root_fp], "state": "absent", "allow_chain_break": True}}],
+    )  # fmt: skip
+    result = forced.result("root anyway")
+    assert not result["failed"] and result["changed"] is True, result.get("msg")
+    assert any("Deleted anyway because allow_chain_break is true" in warning for warning in result["warnings"])
+    assert root_fp not in fingerprints_on(appliance)

@@ -9,9 +9,11 @@ import base64
 import urllib.parse
 
 import import_material as material
+import serving_material
 from harness import api_state
 
 ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+DAY = serving_material.DAY
 
 
 def bind_task(title, **args):
@@ -162,3 +164,52 @@ def test_a_different_served_chain_fails_naming_both(appliance_factory, play, tmp
     assert served and served[0] != material.fingerprint(leaf)
     assert f"127.0.0.2:{api_port} serves [{served[0]}" in result["msg"]
     assert material.fingerprint(leaf) in result["msg"] and "site_port" in result["msg"]
+
+
+def import_made(handle, made, friendly_name: str) -> dict:
+    """Import a serving_material chain with the server certificate's key through the API (test set-up)."""
+    files = [
+        {"name": "leaf.pem", "content": base64.b64encode(made.pem("leaf")).decode()},
+        {"name": "leaf.key", "content": base64.b64encode(made.key_pem()).decode()},
+        {"name": "chain.pem", "content": base64.b64encode(made.pem("intermediate", "root")).decode()},
+    ]
+    with handle.client() as client:
+        response = client.post("certificates/import", json={"files": files, "friendly_name": friendly_name})
+        response.raise_for_status()
+        return response.json()
+
+
+def test_a_certificate_that_cannot_be_served_is_not_bound(appliance, play, tmp_path):
+    cases = {
+        "expired": (
+            serving_material.chain(not_before=serving_material.NOW - 60 * DAY, not_after=serving_material.NOW - DAY),
+            "it expired on",
+        ),
+        "sha1": (serving_material.chain(leaf_weak="sha1"), "is signed with SHA-1"),
+        "rsa 1024 intermediate": (serving_material.chain(intermediate_bits=1024), "has a 1024-bit RSA key"),
+        "no alternative name": (serving_material.chain(sans=()), "it has no subject alternative names"),
+    }
+    for title, (made, _words) in cases.items():
+        import_made(appliance, made, title)
+    before = api_state(appliance)
+    run = play(
+        {"appliance": appliance},
+        [bind_task(title, certificate=title, ip_addresses=["127.0.0.2"]) for title in cases],
+    )
+    assert api_state(appliance) == before, "a certificate that cannot be served was bound"
+    for title, (_made, words) in cases.items():
+        result = run.result(title)
+        assert result["failed"] and result["changed"] is False, title
+        assert "cannot be served on an IP address" in result["msg"] and words in result["msg"], (title, result["msg"])
+        assert "Nothing was bound" in result["msg"], title
+    assert appliance.served_fingerprints("127.0.0.2") == [factory_default(appliance)["sha256_fingerprint"]]
+
+
+def test_odd_names_are_said_when_binding(appliance, play, tmp_path):
+    made = serving_material.chain(sans=("DNS:support.example.com", "DNS:*.com", "email:ops@example.com"))
+    import_made(appliance, made, "odd names")
+    run = play({"appliance": appliance}, [bind_task("bind", certificate="odd names", ip_addresses=["127.0.0.2"])])
+    result = run.result("bind")
+    assert not result["failed"], result.get("msg")
+    warnings = " ".join(result["warnings"])
+    assert "DNS:*.com cover no hostname" in warnings and "email:ops@example.com" in warnings

@@ -6,9 +6,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import os
+import socket
 import stat
+import threading
+import time
 import zipfile
 
 from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, formats, keys, subject_fields
@@ -242,3 +247,45 @@ def test_bad_input_fails_before_anything_is_written(shared_appliance, play, tmp_
     assert option["failed"] and "passphrase" in option["msg"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".zip")) == []
     assert list((tmp_path / "folder").iterdir()) == []
+
+
+def test_a_dest_that_is_no_regular_file_or_cannot_be_written_fails_at_once_in_words(shared_appliance, play, tmp_path):
+    fifo = tmp_path / "pipe.zip"
+    os.mkfifo(fifo)
+    # A socket stands for the devices: a test must never risk writing over a real device such as /dev/null.
+    sock_path = tmp_path / "socket.zip"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(sock_path))
+    done = threading.Event()
+
+    def unblock():
+        """Without the refusal the task waits for a writer each time it opens the pipe: after a minute, be that
+        writer again and again, so that this test ends (and fails) instead of waiting for the harness's timeout."""
+        if done.wait(60):
+            return
+        while not done.wait(0.2):
+            with contextlib.suppress(OSError), open(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK), "wb"):
+                pass
+
+    threading.Thread(target=unblock, daemon=True).start()
+    tasks = [
+        bundle_task("fifo", certificate="Factory Default", dest=str(fifo)),
+        bundle_task("socket", certificate="Factory Default", dest=str(sock_path)),
+        bundle_task("proc", certificate="Factory Default", dest="/proc/1/support-bundle.zip"),
+    ]
+    started = time.monotonic()
+    try:
+        run = play({"appliance": shared_appliance}, tasks)
+    finally:
+        done.set()
+        listener.close()
+    assert time.monotonic() - started < 55, "the task waited on the named pipe"
+    fifo_result = run.result("fifo")
+    assert fifo_result["failed"] and "is a named pipe (FIFO), not a regular file" in fifo_result["msg"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode), "the pipe is left as it was"
+    sock = run.result("socket")
+    assert sock["failed"] and "is a socket, not a regular file" in sock["msg"]
+    assert stat.S_ISSOCK(os.stat(sock_path).st_mode), "the socket is left as it was"
+    proc = run.result("proc")
+    assert proc["failed"] and "cannot be written to dest '/proc/1/support-bundle.zip'" in proc["msg"], proc["msg"]
+    assert "Unexpected failure" not in proc["msg"] and "Traceback" not in run.stdout

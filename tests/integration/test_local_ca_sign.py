@@ -15,7 +15,8 @@ from types import SimpleNamespace
 
 from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from harness import api_state
 
 PASSPHRASE = "correct horse battery"
@@ -278,3 +279,103 @@ def test_signed_certificate_imports_with_a_complete_chain(tmp_path, shared_appli
     again = play({"appliance": shared_appliance}, tasks[:1])
     assert again.result("ca")["changed"] is False
     assert api_state(shared_appliance) == before
+
+
+def _request(key, sans, common_name="Support site") -> str:
+    """A request made with ``cryptography`` directly (any key, any alternative names)."""
+    builder_ = x509.CertificateSigningRequestBuilder().subject_name(
+        x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, common_name)])
+    )
+    if sans:
+        builder_ = builder_.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+    algorithm = None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+    return builder_.sign(key, algorithm).public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def test_requests_the_appliance_cannot_use_are_refused_before_signing(tmp_path, play):
+    ca_dir = tmp_path / "ca"
+    ca = {"ca_cert": str(ca_dir / "issuing.pem"), "ca_key": str(ca_dir / "issuing.key")}
+    ec_key = keys.generate_private_key(keys.KeySpec.create("ec"))
+    support = x509.DNSName("support.example.com")
+    tasks = [
+        sign_task("create", **ca, create=True),
+        sign_task("ed25519", **ca, csr=_request(ed25519.Ed25519PrivateKey.generate(), [support])),
+        sign_task("rsa 1024", **ca, csr=_request(rsa.generate_private_key(65537, 1024), [support])),
+        sign_task(
+            "email and uri",
+            **ca,
+            csr=_request(
+                ec_key,
+                [support, x509.RFC822Name("ops@example.com"), x509.UniformResourceIdentifier("https://example.com/")],
+            ),
+        ),
+        sign_task("no alternative name", **ca, csr=_request(ec_key, [])),
+        sign_task("double wildcard", **ca, csr=_request(ec_key, [x509.DNSName("*.*.example.com")])),
+        sign_task("empty csr", **ca, csr=""),
+        sign_task("good", **ca, csr=_request(ec_key, [support])),
+    ]
+    run = play({"controller": CONTROLLER}, tasks, connection_defaults=False)
+    assert not run.result("create")["failed"]
+    expected = {
+        "ed25519": ("its key is Ed25519, and the appliance holds only RSA keys of 2048, 3072 or 4096 bits", "key_type"),
+        "rsa 1024": ("its key is RSA 1024, and the appliance holds only", "key_size 2048, 3072 or 4096"),
+        "email and uri": ("(email:ops@example.com, URI:https://example.com/)", "only DNS: and IP:"),
+        "no alternative name": ("has no DNS or IP alternative name", "'DNS:support.example.com'"),
+        "double wildcard": ("not signed: wildcard DNS name '*.*.example.com' is not allowed", "'*.example.com'"),
+        "empty csr": ("csr is empty", "leave csr out"),
+    }
+    for title, (problem, fix) in expected.items():
+        result = run.result(title)
+        assert result["failed"], title
+        assert problem in result["msg"] and fix in result["msg"], (title, result["msg"])
+        assert "certificate" not in result and result["changed"] is False, title
+    assert run.result("good")["info"]["subject_alt_name"] == ["DNS:support.example.com"]
+
+
+def test_a_blank_ca_name_is_refused_and_nothing_is_created(tmp_path, play):
+    ca = {"ca_cert": str(tmp_path / "ca" / "issuing.pem"), "ca_key": str(tmp_path / "ca" / "issuing.key")}
+    tasks = [
+        sign_task("blank", **ca, create=True, ca_common_name=""),
+        sign_task("spaces", **ca, create=True, ca_common_name="   "),
+        sign_task("too long", **ca, create=True, ca_common_name="x" * 60),
+    ]
+    run = play({"controller": CONTROLLER}, tasks, connection_defaults=False)
+    blank = run.result("blank")
+    assert blank["failed"] and "ca_common_name is empty" in blank["msg"] and "' Root'" in blank["msg"]
+    assert "bomgar.pki Local CA" in blank["msg"]
+    assert run.result("spaces")["failed"] and "ca_common_name is empty" in run.result("spaces")["msg"]
+    too_long = run.result("too long")
+    assert too_long["failed"] and "cannot name the new CAs" in too_long["msg"], too_long["msg"]
+    assert not (tmp_path / "ca").exists()
+
+
+def test_a_new_ca_directory_is_private_whatever_the_umask(tmp_path, play):
+    ca_dir = tmp_path / "new" / "ca"
+    ca = {"ca_cert": str(ca_dir / "issuing.pem"), "ca_key": str(ca_dir / "issuing.key")}
+    previous = os.umask(0)
+    try:
+        run = play({"controller": CONTROLLER}, [sign_task("create", **ca, create=True)], connection_defaults=False)
+    finally:
+        os.umask(previous)
+    assert not run.result("create")["failed"], run.result("create").get("msg")
+    assert stat.S_IMODE(os.stat(ca_dir).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(tmp_path / "new").st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(ca["ca_key"]).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(ca["ca_cert"]).st_mode) == 0o644
+
+
+def test_a_private_key_given_as_csr_is_masked_even_at_vvv(tmp_path, play):
+    ca = {"ca_cert": str(tmp_path / "ca" / "issuing.pem"), "ca_key": str(tmp_path / "ca" / "issuing.key")}
+    key = keys.generate_private_key(keys.KeySpec.create("ec"))
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
+    tasks = [sign_task("create", **ca, create=True), sign_task("key as csr", **ca, csr=key_pem)]
+    run = play({"controller": CONTROLLER}, tasks, connection_defaults=False, verbosity=3, diff=True)
+    refused = run.result("key as csr")
+    assert refused["failed"] and "certificate request" in refused["msg"]
+    assert refused["invocation"]["module_args"]["csr"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    body = [line for line in key_pem.splitlines() if not line.startswith("-----")]
+    for place in (run.stdout, run.stderr, json.dumps(run.results)):
+        assert "BEGIN PRIVATE KEY" not in place
+        assert not any(line in place for line in body)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from harness import api_state
 from module_probes import module_calls, probe_outcome, probe_tasks
@@ -160,3 +161,52 @@ def test_a_token_with_a_line_break_is_refused_by_every_module_and_never_shown(ap
     assert "<appliance>" in run.stdout or "task path" in run.stdout.lower(), "the run was not verbose"
     assert appliance.token not in shown
     assert "Invalid header value" not in shown and "Traceback" not in shown
+
+
+def test_a_private_key_given_in_the_wrong_option_is_masked_at_vvv(appliance, play, tmp_path):
+    """A key pasted where a request, a fingerprint or a name belongs is refused, and shown nowhere."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
+    legacy_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode("ascii")
+    ca = {"ca_cert": str(tmp_path / "ca" / "issuing.pem"), "ca_key": str(tmp_path / "ca" / "issuing.key")}
+    tasks = [
+        {"name": "ca", "bomgar.pki.local_ca_sign": {**ca, "create": True}},
+        {"name": "key as csr", "bomgar.pki.local_ca_sign": {**ca, "csr": legacy_pem}, "ignore_errors": True},
+        {"name": "key as content", "bomgar.pki.appliance_cert_import": {"content": [key_pem]}, "ignore_errors": True},
+        {
+            "name": "key as for_public_key",
+            "bomgar.pki.appliance_cert_import": {"src": [str(tmp_path)], "for_public_key": key_pem},
+            "ignore_errors": True,
+        },
+        {
+            "name": "key as friendly_name",
+            "bomgar.pki.appliance_cert_import": {"src": [str(tmp_path / "ca" / "root.pem")], "friendly_name": key_pem},
+            "ignore_errors": True,
+        },
+    ]
+    run = play({"appliance": appliance}, tasks, verbosity=3, diff=True)
+    assert "task path" in run.stdout.lower(), "the run was not verbose"
+    body = [line for text in (key_pem, legacy_pem) for line in text.splitlines() if not line.startswith("-----")]
+    places = {"stdout": run.stdout, "stderr": run.stderr, "recorded results": json.dumps(run.results)}
+    leaks = [
+        f"key line {number} in {place}"
+        for number, line in enumerate(body)
+        for place, text in places.items()
+        if line in text
+    ]
+    assert not leaks, leaks
+    assert "PRIVATE KEY-----" not in run.stdout + run.stderr + json.dumps(run.results)
+    refusals = {
+        "key as csr": "certificate request",
+        "key as content": "belongs to no certificate",
+        "key as for_public_key": "is not a SHA-256 public key fingerprint",
+        "key as friendly_name": "friendly",
+    }
+    for title, words in refusals.items():
+        result = run.result(title)
+        assert result["failed"] and words in result["msg"], (title, result["msg"])
+    assert run.result("key as csr")["invocation"]["module_args"]["csr"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"

@@ -26,6 +26,10 @@ try:
     from ..pki.errors import PKIError
 except ImportError:  # the core imports cleanly without cryptography; keep the runner importable regardless
     PKIError = ()
+try:
+    from ..pki.keyguard import find_private_keys
+except ImportError:  # keyguard needs nothing but the standard library; guarded like every core import
+    find_private_keys = None
 
 
 CONNECTION_ARGUMENT_SPEC = {
@@ -225,6 +229,43 @@ class Context:
             self._client.close()
 
 
+# Lines at least this long of a value holding a key are masked on their own (base64 lines of a PEM key are 64).
+_MASKED_LINE_LENGTH = 8
+
+
+def _strings(value):
+    """Every string in an option value (lists and dictionaries walked)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def key_material_values(params: dict, argument_spec: dict) -> set:
+    """Option values that are, or hold, a private key: masked like ``no_log`` values wherever the result shows them.
+
+    An option meant for something else (a request, a fingerprint, a name) may be given a private key by
+    mistake; the task refuses it, and the key must not appear in ``invocation``, the message or the diff.
+    Each line of such a value is masked too, since a message may quote the value in another form (``repr``,
+    stripped). Options that are ``no_log`` already are masked as a whole and are not searched.
+    """
+    if find_private_keys is None:
+        return set()
+    found = set()
+    for name, value in (params or {}).items():
+        if (argument_spec.get(name) or {}).get("no_log"):
+            continue
+        for text in _strings(value):
+            if len(text) >= 40 and find_private_keys(text.encode("utf-8", "surrogateescape")):
+                found.add(text)
+                found.update(line.strip() for line in text.splitlines() if len(line.strip()) >= _MASKED_LINE_LENGTH)
+    return found
+
+
 def failure_result(exc: Exception) -> dict | None:
     """The result of a foreseen failure (``failed: true``, the message, the error code and details), or None."""
     if isinstance(exc, ModuleFailed):
@@ -262,7 +303,14 @@ def run_as_module(spec: ModuleSpec) -> None:
     """The ``main()`` of a module file: the same logic under AnsibleModule."""
     from ansible.module_utils.basic import AnsibleModule, _load_params
 
-    module = AnsibleModule(argument_spec=spec.full_argument_spec(), supports_check_mode=True, **spec.constraints())
+    class _Module(AnsibleModule):
+        """Masks key material given in any option before anything (the journal, a refusal, the result) shows it."""
+
+        def _load_params(self):
+            super()._load_params()
+            self.no_log_values.update(key_material_values(self.params, self.argument_spec))
+
+    module = _Module(argument_spec=spec.full_argument_spec(), supports_check_mode=True, **spec.constraints())
     # The arguments as given: AnsibleModule has turned a list given for a text option into its text.
     ctx = Context(module.params, check_mode=module.check_mode, diff_mode=module._diff, given=_load_params())
     result = run_logic(spec, ctx)

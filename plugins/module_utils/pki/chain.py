@@ -34,8 +34,9 @@ from .chain_facts import (
 )
 from .chain_verify import validate_path
 from .deps import require_cryptography
-from .errors import ChainError, PKIError
+from .errors import ChainError, PKIError, with_article
 from .fingerprints import certificate_fingerprint, public_key_fingerprint
+from .serving import weak_signature_hash
 
 try:
     from cryptography import x509
@@ -43,6 +44,8 @@ except ImportError:  # reported by deps.require_cryptography()
     x509 = None
 
 STATUS_COMPLETE, STATUS_INCOMPLETE, STATUS_SELF_SIGNED = "complete", "incomplete", "self_signed"
+# Why an incomplete chain stops where it does (ChainReport.missing_reason).
+REASON_MISSING, REASON_LOOP, REASON_OTHER_KEY, REASON_WEAK_SIGNATURE = "missing", "loop", "other_key", "weak_signature"
 
 # Longest path searched upwards from the leaf, and the most issuer candidates tried in one search.
 MAX_PATH_LENGTH = 16
@@ -88,7 +91,7 @@ def _as_certificate_list(certs) -> list:
     for position, item in enumerate(items, start=1):
         if not isinstance(item, x509.Certificate):
             raise ChainError(
-                f"Item {position} of the certificates is a {type(item).__name__}, not a certificate.",
+                f"Item {position} of the certificates is {with_article(type(item).__name__)}, not a certificate.",
                 "Load the PEM/DER content into certificates first.",
             )
     return items
@@ -346,29 +349,52 @@ def _roles(path: list) -> list[str]:
     return roles
 
 
-def _incomplete_warnings(path: list, pool: _Pool) -> list[str]:
+def _why_incomplete(path: list, pool: _Pool) -> tuple[str, list[str]]:
+    """Why the path stops at its last certificate: ``(reason, what was found)``.
+
+    ``missing``: no certificate with the issuer's name; ``loop``: the certificates with that name are
+    already in the path (they issue each other and no self-signed root ends it); ``other_key``: a
+    certificate has the name but its key does not verify the signature (another CA with the same
+    name, or a damaged certificate); ``weak_signature``: the signature uses SHA-1 or MD5, which is
+    not verified, so no issuer can be confirmed.
+    """
+    last = path[-1]
+    on_path = {certificate_fingerprint(cert) for cert in path}
+    named = pool.named(last.issuer)
+    if not named:
+        return REASON_MISSING, []
+    weak = weak_signature_hash(last)
+    if weak is not None:
+        return REASON_WEAK_SIGNATURE, [
+            f"'{subject_text(last)}' is signed with {weak}, which is not verified, so its issuer "
+            f"{label(named[0])} cannot be confirmed"
+        ]
+    loop = [cert for cert in named if certificate_fingerprint(cert) in on_path and pool.issued(last, cert)]
+    if loop:
+        return REASON_LOOP, [
+            f"certificate {label(cert)} signed '{subject_text(last)}' but is already in the chain: "
+            "the certificates issue each other in a loop and no self-signed root ends it"
+            for cert in loop
+        ]
+    others = [cert for cert in named if certificate_fingerprint(cert) not in on_path and not pool.issued(last, cert)]
+    if others:
+        return REASON_OTHER_KEY, [
+            f"certificate {label(cert)} has the issuer's name but its key does not verify the signature of "
+            f"'{subject_text(last)}': it is a different CA with the same name, or a damaged certificate"
+            for cert in others
+        ]
+    return REASON_MISSING, []
+
+
+def _incomplete_warnings(path: list, found: list[str]) -> list[str]:
     last = path[-1]
     missing = last.issuer.rfc4514_string() or "(empty name)"
     urls = aia.ca_issuers_urls(last)
-    on_path = {certificate_fingerprint(cert) for cert in path}
     if urls:
         where = f"fetch it from {', '.join(urls)} (AIA caIssuers) or import every file the CA sent"
     else:
         where = "the certificate has no AIA caIssuers link: import every file the CA sent"
-    warnings = [f"chain incomplete: issuer '{missing}' of '{subject_text(last)}' is missing; {where}"]
-    for cert in pool.named(last.issuer):
-        fingerprint = certificate_fingerprint(cert)
-        if fingerprint in on_path and pool.issued(last, cert):
-            warnings.append(
-                f"certificate {label(cert)} signed '{subject_text(last)}' but is already in the chain: "
-                "the certificates issue each other in a loop and no self-signed root ends it"
-            )
-        elif fingerprint not in on_path and not pool.issued(last, cert):
-            warnings.append(
-                f"certificate {label(cert)} has the issuer's name but its key does not verify the signature of "
-                f"'{subject_text(last)}': it is a different CA with the same name, or a damaged certificate"
-            )
-    return warnings
+    return [f"chain incomplete: issuer '{missing}' of '{subject_text(last)}' is missing; {where}", *found]
 
 
 # --- the report ----------------------------------------------------------------
@@ -384,6 +410,8 @@ class ChainReport:
     status: str
     missing_issuer: str | None = None
     missing_aia_urls: list[str] = field(default_factory=list)
+    missing_reason: str | None = None
+    missing_found: list[str] = field(default_factory=list)
     unused: list[x509.Certificate] = field(default_factory=list)
     fetched: list[x509.Certificate] = field(default_factory=list)
     validated: bool = False
@@ -407,6 +435,7 @@ class ChainReport:
             "not_after": [cert.not_valid_after_utc.isoformat() for cert in self.chain],
             "missing_issuer": self.missing_issuer,
             "missing_aia_urls": list(self.missing_aia_urls),
+            "missing_reason": self.missing_reason,
             "unused": [certificate_fingerprint(cert) for cert in self.unused],
             "fetched": [certificate_fingerprint(cert) for cert in self.fetched],
             "validated": self.validated,
@@ -481,7 +510,8 @@ def build_chain(
     else:
         report.missing_issuer = path[-1].issuer.rfc4514_string()
         report.missing_aia_urls = aia.ca_issuers_urls(path[-1])
-        warnings.extend(_incomplete_warnings(path, pool))
+        report.missing_reason, report.missing_found = _why_incomplete(path, pool)
+        warnings.extend(_incomplete_warnings(path, report.missing_found))
 
     if validate and report.status != STATUS_INCOMPLETE:
         outcome = validate_path(path, roles, hostname, moment)

@@ -16,30 +16,19 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from .chain_facts import ROLE_SERVER, covers_hostname, extension, is_ca, sans_of, subject_text
-from .errors import SpecError
+from .errors import SpecError, with_article
+from .serving import EKU_NAMES, MINIMUM_RSA_BITS, small_rsa_bits, weak_signature_hash
 
 _VALIDATION_ERRORS: tuple = (ValueError, TypeError)
 try:
     from cryptography import x509
     from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import ExtendedKeyUsageOID
     from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
     _VALIDATION_ERRORS += (VerificationError, UnsupportedAlgorithm)
 except ImportError:  # reported by deps.require_cryptography()
-    x509 = rsa = ExtendedKeyUsageOID = PolicyBuilder = Store = UnsupportedAlgorithm = None
-
-MINIMUM_RSA_BITS = 2048
-_EKU_NAMES = {
-    "1.3.6.1.5.5.7.3.1": "serverAuth",
-    "1.3.6.1.5.5.7.3.2": "clientAuth",
-    "1.3.6.1.5.5.7.3.3": "codeSigning",
-    "1.3.6.1.5.5.7.3.4": "emailProtection",
-    "1.3.6.1.5.5.7.3.8": "timeStamping",
-    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
-    "2.5.29.37.0": "anyExtendedKeyUsage",
-}
+    x509 = ExtendedKeyUsageOID = PolicyBuilder = Store = UnsupportedAlgorithm = None
 
 
 def _verifier_hostname(leaf, hostname: str | None) -> str | None:
@@ -80,15 +69,12 @@ def _diagnose(chain: list, roles: list[str], hostname: str | None, moment) -> li
             found.append(f"{name} expired on {_date(cert.not_valid_after_utc)}")
         elif cert.not_valid_before_utc > moment:
             found.append(f"{name} is not valid before {_date(cert.not_valid_before_utc)}")
-        public_key = cert.public_key()
-        if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MINIMUM_RSA_BITS:
-            found.append(f"{name} has a {public_key.key_size}-bit RSA key; validators require {MINIMUM_RSA_BITS}")
-        try:
-            algorithm = cert.signature_hash_algorithm
-        except UnsupportedAlgorithm:
-            algorithm = None
-        if algorithm is not None and algorithm.name in ("md5", "sha1"):
-            found.append(f"{name} is signed with {algorithm.name.upper()}, which validators refuse")
+        bits = small_rsa_bits(cert)
+        if bits is not None:
+            found.append(f"{name} has {with_article(f'{bits}-bit')} RSA key; validators require {MINIMUM_RSA_BITS}")
+        weak = weak_signature_hash(cert)
+        if weak is not None:
+            found.append(f"{name} is signed with {weak}, which validators refuse")
         if role != ROLE_SERVER:
             found.extend(_diagnose_ca(cert, name))
     found.extend(_diagnose_leaf(chain[0], hostname))
@@ -125,7 +111,7 @@ def _diagnose_leaf(leaf, hostname: str | None) -> list[str]:
         found.append(f"{name} does not cover hostname '{hostname}' (its names: {listed})")
     usages = extension(leaf, x509.ExtendedKeyUsage)
     if usages is not None and ExtendedKeyUsageOID.SERVER_AUTH not in usages:
-        listed = ", ".join(_EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in usages) or "none"
+        listed = ", ".join(EKU_NAMES.get(oid.dotted_string, oid.dotted_string) for oid in usages) or "none"
         found.append(f"{name} is not for TLS servers: its extendedKeyUsage lacks serverAuth (has: {listed})")
     if is_ca(leaf):
         found.append(f"{name} is marked as a CA (basicConstraints CA:TRUE), which validators refuse for a server")

@@ -11,6 +11,32 @@ response) can pass both on unchanged.
 
 from __future__ import annotations
 
+import re
+
+# Letters whose spoken name starts with a vowel sound, for an abbreviation spelled letter by letter ("an RSA key").
+_VOWEL_SOUND_LETTERS = "AEFHILMNORSX"
+_ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9#.-]*$")
+
+
+def with_article(word, capital: bool = False) -> str:
+    """``word`` with "a" or "an" before it, as it is spoken: an Ed25519 key, an RSA key, a DNS name, an 8192-bit key.
+
+    ``capital`` starts it with "A" or "An", for the start of a sentence.
+    """
+    text = str(word)
+    first = text[:1]
+    head = text.split(maxsplit=1)[0] if text.strip() else text
+    if first.isdigit():
+        digits = re.match(r"\d+", text).group(0)
+        # eight..., eleven, eighteen (and their thousands)
+        vowel = digits.startswith("8") or (digits[:2] in ("11", "18") and len(digits) in (2, 5))
+    elif _ABBREVIATION.match(head) and len(head) > 1:
+        vowel = first in _VOWEL_SOUND_LETTERS
+    else:
+        vowel = first.lower() in "aeio" or (first.lower() == "u" and not text.lower().startswith(("uni", "us", "ut")))
+    article = "an" if vowel else "a"
+    return f"{article.capitalize() if capital else article} {text}"
+
 
 class PKIError(Exception):
     """Base class of every error the PKI core raises on purpose."""

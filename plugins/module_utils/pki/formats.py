@@ -20,6 +20,7 @@ import base64
 import binascii
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
 from . import keyguard
@@ -31,9 +32,10 @@ from .errors import (
     UnrecognizedFormat,
     UnsupportedKey,
     WrongPassphrase,
+    with_article,
 )
 from .fingerprints import certificate_fingerprint, public_key_fingerprint
-from .keys import describe_key
+from .keys import describe_key, key_type_text
 
 try:
     from cryptography import x509
@@ -104,7 +106,6 @@ _FRIENDLY_NAME = re.compile(rb"friendlyName: *([^\n]*)")
 _BARE_BASE64 = re.compile(rb"[A-Za-z0-9+/\s]+={0,2}\s*")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _WRONG_PASSPHRASE_HINT = "Check the passphrase the exporter used."
-_KEY_TYPE_NAMES = {"rsa": "RSA", "ec": "EC", "dsa": "DSA", "ed25519": "Ed25519", "ed448": "Ed448"}
 _DER_TO_PEM_FORMAT = {
     FORMAT_DER_X509: FORMAT_PEM_X509,
     FORMAT_PKCS7_DER: FORMAT_PKCS7_PEM,
@@ -180,10 +181,7 @@ class _PemBlock:
 
 def key_summary(key) -> str:
     """``RSA 2048``, ``EC P-256``, ``Ed25519``: the type and size of a key, no key material."""
-    info = describe_key(key)
-    name = _KEY_TYPE_NAMES.get(info["type"], info["type"])
-    detail = info.get("curve") or info.get("size") or getattr(key, "key_size", None)
-    return f"{name} {detail}" if detail else name
+    return key_type_text(key)
 
 
 def _subject_text(cert) -> str:
@@ -229,13 +227,46 @@ def _check_readable(item: LoadedItem) -> None:
             f"{_sentence_start(item.describe())} cannot be used: {_short(exc)}.",
             hint="The certificate is malformed (duplicate or unreadable extensions, or an unknown key type); "
             "ask the CA for a corrected certificate.",
-            details={"source": item.source, "index": item.index},
+            details={"source": item.source, "index": item.index, **parser_detail(exc)},
         ) from None
 
 
-def _short(error: Exception) -> str:
+# The kinds of cryptography's DER parser errors ("ParseError { kind: ShortData { needed: 85 } }"), in words.
+_PARSE_ERROR_KIND = re.compile(r"ParseError\s*\{\s*kind:\s*([A-Za-z]+)")
+_PARSE_ERROR_WORDS = {
+    "ShortData": "the data ends too early; the file is cut short",
+    "ExtraData": "there are bytes after the end of the data; two files were joined, or junk follows",
+    "InvalidLength": "a length in the data is wrong; the file is damaged",
+    "InvalidTag": "the data is not structured as expected; the file is damaged or of another kind",
+    "UnexpectedTag": "the data is not structured as expected; the file is damaged or of another kind",
+    "InvalidValue": "a field holds a value that is not allowed there; the file is damaged or malformed",
+    "IntegerOverflow": "a number in the data is too large; the file is damaged",
+    "InvalidSetOrdering": "the data is not in canonical DER order",
+    "EncodedDefault": "a field is written out with its default value, which DER forbids",
+    "OidTooLong": "an object identifier is too long; the file is damaged",
+    "UnknownDefinedBy": "an algorithm or field type in the data is unknown",
+}
+
+
+def _raw(error: Exception) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text if len(text) <= 160 else text[:157] + "..."
+
+
+def plain_reason(error: Exception) -> str:
+    """Why parsing failed, in words: cryptography's parser errors are translated, other messages kept short."""
+    match = _PARSE_ERROR_KIND.search(str(error))
+    if match:
+        return _PARSE_ERROR_WORDS.get(match.group(1), "the data cannot be parsed; the file is damaged")
+    return _raw(error)
+
+
+def parser_detail(error: Exception) -> dict:
+    """``{"parser_detail": text}`` when ``error`` is a parser error whose own text was left out of the message."""
+    return {"parser_detail": _raw(error)} if _PARSE_ERROR_KIND.search(str(error)) else {}
+
+
+_short = plain_reason
 
 
 def _check_size(size: int, source: str | None) -> None:
@@ -254,7 +285,9 @@ def _prepare(data, source: str | None) -> bytes:
     elif isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     elif not isinstance(data, bytes):
-        raise UnrecognizedFormat(f"{_sentence_start(_name(source))} is a {type(data).__name__}, not bytes or text.")
+        raise UnrecognizedFormat(
+            f"{_sentence_start(_name(source))} is {with_article(type(data).__name__)}, not bytes or text."
+        )
     _check_size(len(data), source)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         data = data.decode("utf-16", "replace").encode("utf-8")
@@ -402,6 +435,7 @@ def _pem_certificates(block: _PemBlock, source: str | None, friendly: str | None
         raise UnrecognizedFormat(
             f"{block.where} is damaged: it is not a readable X.509 certificate ({_short(exc)}).",
             hint="Copy the block again, from its BEGIN line to its END line, without changes.",
+            details={"source": source, **parser_detail(exc)},
         ) from None
     return [LoadedItem(KIND_CERTIFICATE, FORMAT_PEM_X509, cert, source, 0, friendly)]
 
@@ -430,20 +464,35 @@ def _load_pem(text: bytes, passphrase: bytes | None, source: str | None) -> Load
 # ---- DER ---------------------------------------------------------------------------------------
 
 
+def _pkcs7_certificates(der: bytes) -> list:
+    """The certificates of a DER (or BER) PKCS#7 bundle.
+
+    cryptography reads a bundle that is not strict DER (``openssl crl2pkcs7`` writes its certificates
+    unsorted) as BER, and says so with a UserWarning printed on stderr, where Ansible reports it as
+    data a worker sent to stderr. The bundle is read completely either way, so the warning is dropped.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"PKCS#7 certificates could not be parsed as DER", category=UserWarning
+        )
+        return pkcs7.load_der_pkcs7_certificates(der)
+
+
 def _loads_as_pkcs7(der: bytes) -> bool:
     try:
-        return bool(pkcs7.load_der_pkcs7_certificates(der))
+        return bool(_pkcs7_certificates(der))
     except (ValueError, UnsupportedAlgorithm):
         return False
 
 
 def _pkcs7_items(der: bytes, format_: str, source: str | None, where: str) -> list[LoadedItem]:
     try:
-        certs = pkcs7.load_der_pkcs7_certificates(der)
+        certs = _pkcs7_certificates(der)
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise UnrecognizedFormat(
             f"{where} is not a readable PKCS#7 certificate bundle ({_short(exc)}).",
             hint="Only signed-data bundles of certificates (.p7b/.p7c) are imported.",
+            details={"source": source, **parser_detail(exc)},
         ) from None
     if not certs:
         raise UnrecognizedFormat(f"{where} is a PKCS#7 bundle that holds no certificates.")
@@ -497,6 +546,7 @@ def _load_key(loader, blob: bytes, passphrase: bytes | None, where: str, encrypt
         raise UnrecognizedFormat(
             f"{where} is damaged or not a private key this library reads: {_short(exc)}.",
             hint="Export the key again, as PKCS#8 if possible.",
+            details={"where": where, **parser_detail(exc)},
         ) from None
 
 
@@ -571,18 +621,21 @@ def _load_der(data: bytes, passphrase: bytes | None, source: str | None) -> Load
         cert = x509.load_der_x509_certificate(data)
         return LoadResult((LoadedItem(KIND_CERTIFICATE, FORMAT_DER_X509, cert, source, 0),))
     except _CERTIFICATE_ERRORS as exc:
-        reasons["DER X.509 certificate"] = _short(exc)
+        reasons["DER X.509 certificate"] = _raw(exc)
     try:
-        certs = pkcs7.load_der_pkcs7_certificates(data)
+        certs = _pkcs7_certificates(data)
     except (ValueError, UnsupportedAlgorithm) as exc:
-        reasons["PKCS#7"] = _short(exc)
+        reasons["PKCS#7"] = _raw(exc)
     else:
         if certs:
             return LoadResult(
                 tuple(LoadedItem(KIND_CERTIFICATE, FORMAT_PKCS7_DER, cert, source, i) for i, cert in enumerate(certs))
             )
         reasons["PKCS#7"] = "a bundle without certificates"
-    raise _unrecognized(source, len(data), found=_der_guess(data), reasons=reasons)
+    found = _der_guess(data)
+    if not found and "ShortData" in reasons.get("DER X.509 certificate", ""):
+        found = "It starts like a DER structure, but the data ends too early: the file is cut short."
+    raise _unrecognized(source, len(data), found=found, reasons=reasons)
 
 
 def _der_guess(data: bytes) -> str:
@@ -664,7 +717,7 @@ def load_bytes_with_notes(data, passphrase=None, source: str | None = None) -> L
         raise UnrecognizedFormat(
             f"{_sentence_start(_name(source))} cannot be read: {_short(exc)}.",
             hint="Give the file the CA or the exporting server produced, unchanged.",
-            details={"source": source, "tried": list(FORMATS_TRIED)},
+            details={"source": source, "tried": list(FORMATS_TRIED), **parser_detail(exc)},
         ) from None
 
 
@@ -723,6 +776,7 @@ def load_csr(data, source: str | None = None):
         raise UnrecognizedFormat(
             f"{_sentence_start(where)} is not a readable certificate request (PEM or DER): {_short(exc)}.",
             hint="Give the request exactly as it was created ('-----BEGIN CERTIFICATE REQUEST-----' ...).",
+            details={"source": source, **parser_detail(exc)},
         ) from None
 
 

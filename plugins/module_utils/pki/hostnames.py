@@ -339,6 +339,51 @@ def sans_from_certificate(cert_or_csr) -> list[SanEntry]:
     return entries
 
 
+def other_alternative_names(cert_or_csr) -> list[str]:
+    """The alternative names that are neither DNS names nor IP addresses (``email:…``, ``URI:…``, ...), as text.
+
+    TLS clients ignore them and the appliance's form cannot make them; [] without the extension.
+    """
+    try:
+        extension = cert_or_csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    except (ValueError, x509.DuplicateExtension) as exc:
+        raise UnrecognizedFormat(
+            f"The extensions of the certificate or request cannot be read: {exc}.",
+            hint="The object is malformed; obtain it again from its issuer.",
+        ) from None
+    names = []
+    for general_name in extension.value:
+        if isinstance(general_name, (x509.DNSName, x509.IPAddress)):
+            continue
+        if isinstance(general_name, x509.RFC822Name):
+            names.append(f"email:{general_name.value}")
+        elif isinstance(general_name, x509.UniformResourceIdentifier):
+            names.append(f"URI:{general_name.value}")
+        elif isinstance(general_name, x509.DirectoryName):
+            names.append(f"dirName:{general_name.value.rfc4514_string()}")
+        elif isinstance(general_name, x509.RegisteredID):
+            names.append(f"RID:{general_name.value.dotted_string}")
+        elif isinstance(general_name, x509.OtherName):
+            names.append(f"otherName:{general_name.type_id.dotted_string}")
+        else:
+            names.append(type(general_name).__name__)
+    return names
+
+
+def usable_entry(entry: SanEntry) -> bool:
+    """True when an entry read from a certificate can cover a hostname: an IP address, a well-formed DNS name, or a
+    wildcard a TLS client honours. ``*.com``, ``*.*.example.com`` or ``foo.*.example.com`` cover nothing."""
+    if entry.type == "IP":
+        return True
+    if entry.type != "DNS":
+        return False
+    if "*" in entry.value:
+        return _is_wildcard(entry.value)
+    return is_dns_name(entry.value)
+
+
 # --- Hostname coverage: the one rule ----------------------------------------
 
 

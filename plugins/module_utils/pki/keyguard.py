@@ -26,7 +26,7 @@ import binascii
 import re
 from dataclasses import dataclass
 
-from .errors import PrivateKeyFound
+from .errors import PrivateKeyFound, with_article
 
 _SEQUENCE = 0x30
 _INTEGER = 0x02
@@ -404,7 +404,7 @@ def _base64_findings(data: bytes, skip: list[tuple[int, int]], depth: int) -> li
             found.extend(_scan(blob, depth + 1))
         line = _line_of(data, match.start())
         for where in dict.fromkeys(finding.where for finding in found):
-            findings.append(KeyFinding(f"base64 text at line {line} holding a {where}"))
+            findings.append(KeyFinding(f"base64 text at line {line} holding {with_article(where)}"))
     return findings
 
 
@@ -423,7 +423,8 @@ def _scan(data: bytes, depth: int) -> list[KeyFinding]:
         findings.extend(_base64_findings(data, spans, depth))
         text = _utf16_text(data) if depth == 0 else None
         if text:
-            findings.extend(KeyFinding(f"UTF-16 text with a {finding.where}") for finding in _scan(text, depth + 1))
+            found = _scan(text, depth + 1)
+            findings.extend(KeyFinding(f"UTF-16 text with {with_article(finding.where)}") for finding in found)
     return findings
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import KeyMismatch, SpecError, UnsupportedKey
+from .errors import KeyMismatch, SpecError, UnsupportedKey, with_article
 from .fingerprints import public_key_fingerprint
 
 try:
@@ -31,6 +31,10 @@ _CURVE_ALIASES = {
     "secp384r1": "P-384",
 }
 MIN_PASSPHRASE_LENGTH = 4
+# How key types are written in messages.
+KEY_TYPE_NAMES = {"rsa": "RSA", "ec": "EC", "dsa": "DSA", "ed25519": "Ed25519", "ed448": "Ed448"}
+# What the appliance holds, as messages say it.
+APPLIANCE_KEYS_TEXT = "RSA keys of 2048, 3072 or 4096 bits and EC keys on P-256 or P-384"
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,30 @@ def key_spec_of(key) -> KeySpec:
     if info["type"] == "ec":
         return KeySpec.create("ec", curve=info["curve"])
     raise UnsupportedKey(
-        f"A {info['type']} key cannot be used on the appliance.",
-        hint="Use an RSA (2048, 3072, 4096 bits) or EC (P-256, P-384) key.",
+        f"{with_article(key_type_text(key), capital=True)} key cannot be used on the appliance.",
+        hint=f"Use a key the appliance holds: {APPLIANCE_KEYS_TEXT}.",
     )
+
+
+def key_type_text(key) -> str:
+    """``RSA 1024``, ``EC P-521``, ``Ed25519``: the type and size of a key as messages write it, no key material."""
+    info = describe_key(key)
+    name = KEY_TYPE_NAMES.get(info["type"], info["type"])
+    detail = info.get("curve") or info.get("size") or getattr(key, "key_size", None)
+    return f"{name} {detail}" if detail else name
+
+
+def appliance_key_problem(key) -> str | None:
+    """Why the appliance cannot hold ``key`` (private or public), or None when it is one it takes.
+
+    The appliance holds RSA 2048, 3072 and 4096 and EC P-256 and P-384 keys (:class:`KeySpec`);
+    TLS libraries refuse RSA keys under 2048 bits, and the appliance refuses to import the others.
+    """
+    try:
+        key_spec_of(key)
+    except (UnsupportedKey, SpecError):
+        return f"its key is {key_type_text(key)}, and the appliance holds only {APPLIANCE_KEYS_TEXT}"
+    return None
 
 
 def generate_private_key(spec: KeySpec):

@@ -35,6 +35,10 @@ def _state_warning(state: str, country: str | None) -> str | None:
     )
 
 
+def _kind(entry: SanEntry) -> str:
+    return "an IP address" if entry.type == "IP" else "a DNS name"
+
+
 def _check_common_name(common_name: str, entries: list[SanEntry]) -> None:
     """If the common name is a DNS name or IP address, it must be the first alternative name, spelled the same."""
     address = ip_address_or_none(common_name)
@@ -50,7 +54,7 @@ def _check_common_name(common_name: str, entries: list[SanEntry]) -> None:
     details = {"field": "common_name", "value": common_name}
     if not entries:
         raise SpecError(
-            f"common_name {common_name!r} is a {wanted.type} name but the request has no subject alternative names.",
+            f"common_name {common_name!r} is {_kind(wanted)} but the request has no subject alternative names.",
             hint=f"Add '{wanted}' as the first subject alternative name, or use a human-readable common_name.",
             details=details,
         )
@@ -64,8 +68,7 @@ def _check_common_name(common_name: str, entries: list[SanEntry]) -> None:
                 details=details,
             )
         raise SpecError(
-            f"common_name {common_name!r} is a {wanted.type} name but not the first subject alternative name"
-            f" ('{first}').",
+            f"common_name {common_name!r} is {_kind(wanted)} but not the first subject alternative name ('{first}').",
             hint=f"Add '{wanted}' as the first subject alternative name, or use a human-readable common_name.",
             details=details,
         )

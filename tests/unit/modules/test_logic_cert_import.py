@@ -209,3 +209,42 @@ def test_diff_entry_keeps_names_dates_and_key_availability_only():
         "not_after": "2027-01-01T00:00:00Z",
         "private_key_available": True,
     }
+
+
+def _ca(common_name, key, issuer=None, issuer_key=None):
+    return builder.create_ca_certificate(
+        key, subject_fields.SubjectSpec(common_name=common_name, organization_name="U"), issuer_cert=issuer,
+        issuer_key=issuer_key,
+    )  # fmt: skip
+
+
+def test_a_wrong_intermediate_with_the_right_name_is_named_not_called_missing(pki):
+    impostor = _ca("Unit Issuing CA", _key())  # same name, another key
+    report = chain.build_chain([impostor, pki["root"]], leaf=pki["leaf"], validate=False)
+    message = cert_import_plan.incomplete_chain_message(report)
+    assert "neither in the files nor on the appliance" not in message
+    assert "has the issuer's name but its key does not verify the signature" in message
+    assert certificate_fingerprint(impostor) in message
+    assert "not those of an older or another CA with the same name" in message
+
+
+def test_a_loop_of_ca_certificates_is_named_not_called_missing():
+    key_a, key_b, leaf_key = _key(), _key(), _key()
+    # A is issued by B, and B by A: no self-signed root ends the chain.
+    draft_b = _ca("Loop B", key_b)
+    ca_a = builder.create_ca_certificate(
+        key_a, subject_fields.SubjectSpec(common_name="Loop A", organization_name="U"), issuer_cert=draft_b,
+        issuer_key=key_b,
+    )  # fmt: skip
+    ca_b = builder.create_ca_certificate(
+        key_b, subject_fields.SubjectSpec(common_name="Loop B", organization_name="U"), issuer_cert=ca_a,
+        issuer_key=key_a,
+    )  # fmt: skip
+    csr = builder.build_csr(leaf_key, subject_fields.SubjectSpec(common_name="Loop"), ["DNS:loop.example.com"])
+    leaf = builder.sign_csr(csr, ca_a, key_a)
+    report = chain.build_chain([ca_a, ca_b], leaf=leaf, validate=False)
+    assert report.status == chain.STATUS_INCOMPLETE and report.missing_reason == chain.REASON_LOOP
+    message = cert_import_plan.incomplete_chain_message(report)
+    assert "neither in the files nor on the appliance" not in message
+    assert "issue each other in a loop and no self-signed root ends it" in message
+    assert "Import the self-signed root of this CA" in message

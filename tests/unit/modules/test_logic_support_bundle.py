@@ -265,6 +265,40 @@ def test_write_is_atomic_with_mode_0644_whatever_the_umask(tmp_path):
     assert sb.check_bundle_up_to_date(dest, data) == (True, False)
 
 
+def test_dest_that_is_not_a_regular_file_is_refused_without_reading_it(tmp_path):
+    fifo = tmp_path / "pipe.zip"
+    os.mkfifo(fifo)
+    with pytest.raises(sb.BundleRefused, match=r"is a named pipe \(FIFO\), not a regular file"):
+        sb.check_dest(str(fifo))
+    with pytest.raises(sb.BundleRefused, match="is a character device, not a regular file"):
+        sb.check_dest("/dev/null")
+    link = tmp_path / "link.zip"
+    link.symlink_to(fifo)
+    with pytest.raises(sb.BundleRefused, match="named pipe"):
+        sb.check_dest(str(link))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/1"), reason="needs Linux /proc")
+def test_a_dest_in_a_folder_nothing_can_be_made_in_is_refused_in_words():
+    assert sb.check_dest("/proc/1/x.zip") == "/proc/1/x.zip"
+    with pytest.raises(sb.BundleRefused, match=r"cannot be written to dest '/proc/1/x.zip': No such file"):
+        sb.write_atomically("/proc/1/x.zip", b"data")
+
+
+def test_a_dest_that_cannot_be_written_is_refused_in_words(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(sb.BundleRefused, match=r"cannot be written to dest .*Permission denied"):
+            sb.write_atomically(str(locked / "b.zip"), b"data")
+    finally:
+        locked.chmod(0o700)
+    assert os.listdir(locked) == []
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
     dest = tmp_path / "bundle.zip"
     dest.write_bytes(b"old")
@@ -273,7 +307,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(sb.os, "replace", refuse)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(sb.BundleRefused, match=r"cannot be written to dest .*: No space left on device\. Choose"):
         sb.write_atomically(str(dest), b"new")
     assert dest.read_bytes() == b"old" and sorted(os.listdir(tmp_path)) == ["bundle.zip"]
 

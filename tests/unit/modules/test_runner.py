@@ -18,9 +18,14 @@ from ansible_collections.bomgar.pki.plugins.module_utils.appliance.runner import
     CONNECTION_ARGUMENT_SPEC,
     Context,
     ModuleSpec,
+    key_material_values,
     run_logic,
 )
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.errors import SpecError
+from ansible_collections.bomgar.pki.plugins.modules import local_ca_sign
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from module_args import run_module
 
 # --- run_logic: failures become results in one place ----------------------------------------------------------
 
@@ -183,3 +188,36 @@ def test_good_arguments_reach_the_logic():
     given = {"common_name": "a", "names": ["a", "b"], "bind": {"verify_timeout": 2.5, "site_port": 443}}
     result, ran = run_checked(given)
     assert ran and result == {"changed": True}
+
+
+# --- key material given by mistake is masked -------------------------------------------------------------------
+
+
+def _key_pem() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
+
+
+def test_key_material_values_finds_keys_in_any_option_but_no_log_ones():
+    key_pem = _key_pem()
+    spec = {"csr": {"type": "str"}, "names": {"type": "list"}, "secret": {"type": "str", "no_log": True}}
+    found = key_material_values({"csr": key_pem, "names": ["x", {"deep": key_pem}], "secret": key_pem}, spec)
+    assert key_pem in found
+    assert all(line in found for line in key_pem.splitlines() if line)
+    assert key_material_values({"csr": "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n"}, spec) == set()
+
+
+def test_the_plain_module_masks_a_key_given_as_csr(tmp_path):
+    key_pem = _key_pem()
+    args = {
+        "ca_cert": str(tmp_path / "ca" / "issuing.pem"),
+        "ca_key": str(tmp_path / "ca" / "issuing.key"),
+        "create": True,
+        "csr": key_pem,
+    }
+    done = run_module(local_ca_sign.main, args)
+    assert done.exit_code == 1 and "certificate request" in done.result["msg"]
+    assert done.result["invocation"]["module_args"]["csr"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert not any(line in done.stdout for line in key_pem.splitlines() if not line.startswith("-----"))

@@ -56,6 +56,18 @@ def test_validate_request_accepts_without_warnings(subject, sans):
             "Add 'DNS:support.example.com' as the first subject alternative name",
         ),
         (
+            SubjectSpec(common_name="192.0.2.10"),
+            [],
+            "'192.0.2.10' is an IP address but the request has no subject alternative names",
+            "Add 'IP:192.0.2.10' as the first subject alternative name",
+        ),
+        (
+            SubjectSpec(common_name="192.0.2.10"),
+            ["DNS:remote.example.com"],
+            "'192.0.2.10' is an IP address but not the first subject alternative name",
+            "Add 'IP:192.0.2.10' as the first",
+        ),
+        (
             SubjectSpec(common_name="support.example.com"),
             ["DNS:remote.example.com", "DNS:support.example.com"],
             "is subject alternative name number 2; it must be the first",

@@ -38,19 +38,21 @@ from .cert_import_plan import (
     predict_import,
     select_for_public_key,
 )
+from .csr import check_label
 
 try:
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from ...pki import aia, chain, chain_facts, formats
+    from ...pki import aia, chain, chain_facts, formats, serving
     from ...pki.describe import describe_certificate
     from ...pki.fingerprints import certificate_fingerprint, fingerprint_or_none, public_key_fingerprint
     from ...pki.hostnames import uncovered_hostnames
+    from ...pki.keys import appliance_key_problem
     from ...pki.subject_fields import subject_from_name
 except ImportError:  # reported through deps.require_cryptography()
-    Encoding = aia = chain = formats = describe_certificate = None
+    Encoding = aia = chain = formats = describe_certificate = serving = None
     certificate_fingerprint = fingerprint_or_none = public_key_fingerprint = subject_from_name = None
-    uncovered_hostnames = None
+    uncovered_hostnames = appliance_key_problem = None
 
 ARGUMENT_SPEC = {
     "src": {"type": "list", "elements": "path"},
@@ -115,6 +117,14 @@ class _Run:
     def read_inputs(self) -> None:
         sources, self.left_out = load_sources(self.ctx, read_sources(self.ctx), self.params.get("passphrase"))
         wanted = self.params.get("for_public_key")
+        if not wanted and not sources:
+            left = "; ".join(f"{entry['source']}: {entry['reason']}" for entry in self.left_out)
+            self.ctx.fail(
+                "Nothing to import: src names no file that holds a certificate or a key"
+                + (f" ({left})" if left else " (the folder is empty)")
+                + ". Put the files the CA sent into the folder or name them in src; nothing was uploaded.",
+                left_out=self.left_out,
+            )
         if wanted:
             sources, left_out, self.found = select_for_public_key(sources, wanted)
             self.left_out += left_out
@@ -125,6 +135,17 @@ class _Run:
                     self.certificates.setdefault(item.fingerprint, item.obj)
                 else:
                     self.keys.setdefault(item.fingerprint, source.name)
+                    self._refuse_key_type(item, source.name)
+
+    def _refuse_key_type(self, item, source: str) -> None:
+        """A private key the appliance does not hold fails the task before anything is uploaded."""
+        problem = appliance_key_problem(item.obj)
+        if problem:
+            self.ctx.fail(
+                f"The private key in '{source}' cannot be imported: {problem}; nothing was uploaded. Make a new key "
+                "the appliance holds (bomgar.pki.appliance_key, or appliance_csr) and have its certificate issued.",
+                items=self.items(),
+            )
 
     # the appliance
 
@@ -384,11 +405,56 @@ def _waiting(ctx, job) -> dict:
     }
 
 
+def check_options(ctx) -> None:
+    """Refuse options that are given but empty, which would otherwise import nothing without a word."""
+    for option in ("src", "content"):
+        if ctx.params.get(option) == []:
+            ctx.fail(
+                f"{option} is an empty list, so there is nothing to import. Name the certificate, bundle or key "
+                f"files (or the drop folder) in src, or give their content in content; leave out {option} when it "
+                "has nothing to give."
+            )
+    if ctx.params.get("friendly_name") is not None:
+        ctx.params["friendly_name"] = check_label(ctx.params["friendly_name"], "friendly_name")
+
+
+def check_served(ctx, job, report) -> None:
+    """What stands in the way of serving the server certificate with this chain (docs/procedure.md, "What the
+    collection refuses, and what it warns about"): with ``bind``, or when the certificate already serves addresses
+    and the import would change its chain, the task fails before anything is uploaded; otherwise each is a warning.
+    """
+    check = serving.check_servable(report.chain)
+    for warning in check.warning_texts():
+        ctx.warn(warning)
+    if check.servable:
+        return
+    details = {"serving": check.reasons(), "chain": chain_summary(report), "items": job.items()}
+    if ctx.params.get("bind"):
+        ctx.fail(f"{check.refusal_text()} bind is set, so nothing was uploaded.", **details)
+    existing = job.appliance_certificate(report.fingerprints()[0]) or {}
+    brings = [fp for fp in report.fingerprints() if job.appliance_certificate(fp) is None]
+    if existing.get("ip_addresses") and brings and check.listener_refusals:
+        ctx.fail(
+            f"{check.refusal_text(check.listener_refusals)} It serves {', '.join(existing['ip_addresses'])}, and "
+            "with the certificates of this import the appliance's TLS listener could no longer load its chain, so "
+            "nothing was uploaded.",
+            **details,
+        )
+    if existing.get("ip_addresses"):
+        ctx.warn(
+            f"{check.refusal_text()} It serves {', '.join(existing['ip_addresses'])} already; binding it to another "
+            "address will be refused."
+        )
+        return
+    ctx.warn(f"{check.refusal_text()} It is imported, but binding it to an IP address will be refused.")
+
+
 def run(ctx) -> dict:
     """Read the files, decide what is new, check the chain, and upload when something would change."""
     from ...pki.deps import require_cryptography
 
     require_cryptography()
+    check_options(ctx)
     wanted_key = ctx.params.get("for_public_key")
     if wanted_key is not None:
         ctx.params["for_public_key"] = _public_key_option(ctx, wanted_key)
@@ -401,6 +467,8 @@ def run(ctx) -> dict:
 
     found = job.find_leaf()
     report = job.build_chain(*found) if found else None
+    if report is not None:
+        check_served(ctx, job, report)
     if report is not None and report.status == chain.STATUS_INCOMPLETE:
         message = incomplete_chain_message(report)
         if ctx.params["require_complete_chain"]:

@@ -22,6 +22,8 @@ import binascii
 import os
 from dataclasses import dataclass, field
 
+from ..files import special_file_kind
+
 try:
     from ...pki import formats
     from ...pki.errors import PassphraseError, UnrecognizedFormat
@@ -106,6 +108,11 @@ def read_sources(ctx) -> list[SourceFile]:
             continue
         if not os.path.exists(path) and ctx.params.get("for_public_key"):
             continue  # the folder where the CA's answer will be put, before anything was put there
+        if special_file_kind(path):
+            ctx.fail(
+                f"src '{given}' is {special_file_kind(path)}, neither a file nor a folder, so it is not read. Give the "
+                "path of the certificate, bundle or key file, or of the folder that holds them."
+            )
         if not os.path.isfile(path):
             ctx.fail(
                 f"src '{given}' does not exist on the controller (looked for it as given and in the files/ folders "

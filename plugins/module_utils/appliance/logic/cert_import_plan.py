@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from ..resources import certificate_for_diff
 
 try:
-    from ...pki import chain_facts, formats
+    from ...pki import chain, chain_facts, formats
     from ...pki.fingerprints import public_key_fingerprint
 except ImportError:  # reported through deps.require_cryptography()
-    chain_facts = formats = public_key_fingerprint = None
+    chain = chain_facts = formats = public_key_fingerprint = None
 
 
 @dataclass
@@ -103,6 +103,24 @@ def incomplete_chain_message(report) -> str:
     text = f"The chain of '{leaf}' is incomplete: its issuer '{report.missing_issuer}'"
     if len(report.chain) > 1:
         text = f"The chain of '{leaf}' is incomplete: the issuer '{report.missing_issuer}' of '{top}'"
+    reason = report.missing_reason
+    found = "; ".join(report.missing_found)
+    if reason == chain.REASON_LOOP:
+        return (
+            f"{text} cannot be found: {found}. Import the self-signed root of this CA (every intermediate and root "
+            "file the CA sent), or ask the CA for its chain."
+        )
+    if reason == chain.REASON_OTHER_KEY:
+        return (
+            f"{text} is not among the certificates given or on the appliance: {found}. Import the intermediate "
+            "and root files the CA sent with this certificate (not those of an older or another CA with the same "
+            "name)."
+        )
+    if reason == chain.REASON_WEAK_SIGNATURE:
+        return (
+            f"{text} cannot be confirmed: {found}. Ask the CA for the certificate and its chain signed with "
+            "SHA-256 or stronger."
+        )
     text += " is neither in the files nor on the appliance."
     if report.missing_aia_urls:
         text += (

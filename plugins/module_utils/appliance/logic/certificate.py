@@ -6,8 +6,9 @@
 Certificates are named exactly, by SHA-256 fingerprint or id: a friendly name
 can belong to several certificates (renewals keep it), so it is refused with the
 fingerprints it matches. Every refusal is made before anything is deleted: the
-factory default certificate, and a certificate that still serves an address.
-A certificate that is not there is already absent.
+factory default certificate, a certificate that still serves an address, and a
+CA certificate that completes the chain of a certificate serving an address
+(unless ``allow_chain_break``). A certificate that is not there is already absent.
 """
 
 from __future__ import annotations
@@ -20,7 +21,57 @@ from ..runner import ModuleSpec
 ARGUMENT_SPEC = {
     "certificates": {"type": "list", "elements": "str", "required": True},
     "state": {"type": "str", "choices": ["absent"], "required": True},
+    "allow_chain_break": {"type": "bool", "default": False},
 }
+
+
+def chains_completed_by(cert: dict, certificates: list, deleted: set) -> list:
+    """The certificates serving an address whose chain ``cert`` completes, and that would lose it when it is deleted.
+
+    A CA certificate (intermediate or root) is in the chain of every certificate it issues; without it those are
+    served with an incomplete chain. Another certificate on the appliance with the same subject and public key
+    (a re-issued CA) that is not deleted as well takes its place, so nothing is lost then.
+    """
+    fingerprint = cert.get("sha256_fingerprint")
+    replaced = any(
+        other.get("sha256_fingerprint") != fingerprint
+        and other.get("sha256_fingerprint") not in deleted
+        and other.get("subject") == cert.get("subject")
+        and other.get("public_key_fingerprint") == cert.get("public_key_fingerprint")
+        for other in certificates
+    )
+    if replaced:
+        return []
+    return [
+        other
+        for other in certificates
+        if other.get("ip_addresses")
+        and other.get("sha256_fingerprint") != fingerprint
+        and fingerprint in (other.get("chain") or [])[1:]
+    ]
+
+
+def _chain_problems(targets: dict, certificates: list, allow_chain_break: bool) -> tuple[list, list]:
+    """``(problems, warnings)``: a CA certificate completing the chain of a bound certificate is refused, or with
+    ``allow_chain_break`` deleted with a warning."""
+    problems, warnings = [], []
+    deleted = {cert.get("sha256_fingerprint") for cert in targets.values()}
+    for cert in targets.values():
+        label = f"'{cert.get('friendly_name')}' ({cert.get('sha256_fingerprint')})"
+        for bound in chains_completed_by(cert, certificates, deleted):
+            text = (
+                f"{label} is in the chain of '{bound.get('friendly_name')}' ({bound.get('sha256_fingerprint')}), "
+                f"which serves {', '.join(bound['ip_addresses'])}; without it those addresses serve an incomplete "
+                "chain"
+            )
+            if allow_chain_break:
+                warnings.append(f"{text}. Deleted anyway because allow_chain_break is true.")
+            else:
+                problems.append(
+                    f"{text}. Bind a certificate whose chain does not need it to those addresses first, or set "
+                    "allow_chain_break: true to delete it anyway."
+                )
+    return problems, warnings
 
 
 def targets_of(certificates: list, refs: list) -> tuple:
@@ -69,8 +120,14 @@ def run(ctx) -> dict:
     client = ctx.client()
     certificates = list(client.get("certificates") or [])
     targets, problems = targets_of(certificates, ctx.params["certificates"])
+    chain_problems, warnings = _chain_problems(
+        {cert.get("id"): cert for cert in targets}, certificates, ctx.params["allow_chain_break"]
+    )
+    problems += chain_problems
     if problems:
         ctx.fail(" ".join(problems) + " Nothing was deleted.")
+    for warning in warnings:
+        ctx.warn(warning)
     deleted = [certificate_for_diff(cert) for cert in targets]
     if targets and not ctx.check_mode:
         for cert in targets:

@@ -21,9 +21,10 @@ from ..runner import ModuleSpec
 from ..tls_probe import ProbeError, served_fingerprints
 
 try:
+    from ...pki import formats, serving
     from ...pki.hostnames import uncovered_hostnames
 except ImportError:  # reported through deps.require_cryptography()
-    uncovered_hostnames = None
+    uncovered_hostnames = formats = serving = None
 
 ARGUMENT_SPEC = {
     "certificate": {"type": "str", "required": True},
@@ -175,6 +176,8 @@ def run(ctx) -> dict:
 
     current = [address for address, ident in served.items() if ident == cert.get("id")]
     plan = plan_bindings(state, current, wanted)
+    if state != "absent" and wanted and not cert.get("factory_default"):
+        _check_servable(ctx, client, cert, label, set(plan["put"] or []) - set(current))
     after_served = predicted_served(served, cert.get("id"), factory_default_id, plan)
     changed = plan["put"] is not None or bool(plan["delete"])
     if changed and not ctx.check_mode:
@@ -211,6 +214,31 @@ def run(ctx) -> dict:
         expected = {address: cert if state != "absent" else by_id.get(after_served.get(address)) for address in wanted}
         result["served"] = _verify(ctx, client, expected, result)
     return result
+
+
+def _check_servable(ctx, client, cert: dict, label: str, new_addresses: set) -> None:
+    """Refuse to bind new addresses to a certificate that cannot be served (docs/procedure.md, "What the collection
+    refuses, and what it warns about"); the certificate and its chain are read from the appliance's export."""
+    exported = client.post(
+        f"certificates/{cert['id']}/export", {"format": "pem", "include_chain": True, "include_private_key": False}
+    )
+    content = (exported or {}).get("content") or ""
+    if not content:
+        return
+    certificates = formats.certificates(formats.load_bytes(content, source=f"the export of certificate {label}"))
+    check = serving.check_servable(certificates)
+    for warning in check.warning_texts():
+        ctx.warn(warning)
+    if check.servable:
+        return
+    if not new_addresses:
+        ctx.warn(f"{check.refusal_text()} It is not bound to any new address.")
+        return
+    ctx.fail(
+        f"{check.refusal_text()} Nothing was bound; bind a certificate that can be served.",
+        certificate=summary(cert),
+        serving=check.reasons(),
+    )
 
 
 def _check_hostnames(ctx, cert: dict, label: str) -> None:

@@ -18,7 +18,7 @@ import datetime
 import os
 import tempfile
 
-from ...pki.errors import KeyMismatch, PassphraseError, PKIError
+from ...pki.errors import KeyMismatch, PassphraseError, PKIError, SpecError, UnsupportedKey
 from ..runner import ModuleSpec
 
 try:
@@ -27,14 +27,22 @@ try:
     from ...pki import builder, chain_facts, formats
     from ...pki.describe import describe_certificate
     from ...pki.fingerprints import certificate_fingerprint
-    from ...pki.hostnames import sans_from_certificate
-    from ...pki.keys import MIN_PASSPHRASE_LENGTH, KeySpec, ensure_key_matches, export_pkcs8_pem, generate_private_key
+    from ...pki.hostnames import other_alternative_names, sans_from_certificate
+    from ...pki.keys import (
+        MIN_PASSPHRASE_LENGTH,
+        KeySpec,
+        appliance_key_problem,
+        ensure_key_matches,
+        export_pkcs8_pem,
+        generate_private_key,
+    )
     from ...pki.name_rules import validate_request
-    from ...pki.subject_fields import SubjectSpec, subject_from_name
+    from ...pki.subject_fields import SubjectSpec, checked_fields, subject_from_name
 except ImportError:  # reported through deps.require_cryptography()
     serialization = builder = chain = formats = describe_certificate = certificate_fingerprint = None
-    KeySpec = ensure_key_matches = export_pkcs8_pem = generate_private_key = None
-    SubjectSpec = sans_from_certificate = subject_from_name = validate_request = None
+    KeySpec = ensure_key_matches = export_pkcs8_pem = generate_private_key = appliance_key_problem = None
+    SubjectSpec = sans_from_certificate = subject_from_name = validate_request = checked_fields = None
+    other_alternative_names = None
     MIN_PASSPHRASE_LENGTH = 4
 
 DEFAULT_DAYS = 397
@@ -46,6 +54,8 @@ CA_KEY_SIZE = 2048
 MAX_DAYS = 3650
 # Longest chain followed above the issuing CA before it counts as a loop.
 MAX_CHAIN_LENGTH = 8
+# A directory made for the CA holds its private key: only its owner may enter it.
+DIRECTORY_MODE = 0o700
 
 ARGUMENT_SPEC = {
     "ca_cert": {"type": "path", "required": True},
@@ -128,13 +138,76 @@ def build_chain(ca_cert, candidates: list) -> list:
 
 
 def check_request(csr) -> list:
-    """Refuse a request whose signature does not verify or whose names break the rules; return warnings."""
+    """Refuse a request that is not to be signed; return the warnings of the naming rules.
+
+    Refused: a signature that does not verify; a key the appliance does not hold (it would refuse the
+    certificate's key, docs/procedure.md, rule R1.3); alternative names other than DNS: and IP: (rule
+    R1.10); names breaking the naming rules; and no DNS or IP alternative name at all, since such a
+    certificate covers no hostname and is never bound to an address.
+    """
     if not csr.is_signature_valid:
         raise PKIError(
             "The certificate request's signature does not verify: the request is corrupt or was altered.",
             hint="Create the request again (appliance_csr) and pass its PEM unchanged as csr.",
         )
-    return validate_request(subject_from_name(csr.subject), sans_from_certificate(csr))
+    problem = appliance_key_problem(csr.public_key())
+    if problem:
+        raise UnsupportedKey(
+            f"The certificate request is not signed: {problem}.",
+            hint="Make the request again with a key the appliance holds (appliance_csr with key_type rsa and "
+            "key_size 2048, 3072 or 4096, or key_type ec with key_curve P-256 or P-384).",
+        )
+    others = other_alternative_names(csr)
+    if others:
+        raise SpecError(
+            f"The certificate request carries alternative names that are neither DNS names nor IP addresses "
+            f"({', '.join(others)}); a server certificate for the appliance carries only DNS: and IP: names, so it "
+            "is not signed.",
+            hint="Make the request again with only DNS: and IP: alternative names.",
+        )
+    entries = sans_from_certificate(csr)
+    try:
+        warnings = validate_request(subject_from_name(csr.subject), entries)
+    except SpecError as exc:
+        raise SpecError(
+            f"The certificate request is not signed: {exc.message[:1].lower()}{exc.message[1:]}",
+            hint=exc.hint,
+            details=exc.details,
+        ) from None
+    if not entries:
+        raise SpecError(
+            "The certificate request has no DNS or IP alternative name, so the certificate would cover no hostname "
+            "(TLS clients read only the alternative names) and could not be bound to an address; it is not signed.",
+            hint="Make the request again with each hostname as 'DNS:...' (e.g. 'DNS:support.example.com').",
+        )
+    return warnings
+
+
+def check_csr_option(csr) -> None:
+    """Refuse a csr option that is given but empty (leave it out to only report or create the CA)."""
+    if csr is not None and not csr.strip():
+        raise PKIError(
+            "csr is empty, so there is nothing to sign.",
+            hint="Give the PEM of the certificate request (appliance_csr returns it as csr), or leave csr out to "
+            "only create or report the CA.",
+        )
+
+
+def check_ca_common_name(name) -> None:
+    """Refuse a blank or padded CA name, or one too long for the names '<name> Root' and '<name> Issuing'."""
+    if not isinstance(name, str) or not name.strip():
+        raise PKIError(
+            "ca_common_name is empty, so the new CAs would be named ' Root' and ' Issuing'.",
+            hint=f"Give a name such as 'Example Lab CA', or leave ca_common_name out for '{DEFAULT_CA_COMMON_NAME}'.",
+        )
+    for suffix in ("Root", "Issuing"):
+        try:
+            checked_fields(SubjectSpec(common_name=f"{name} {suffix}"))
+        except SpecError as exc:
+            raise SpecError(
+                f"ca_common_name {name!r} cannot name the new CAs ('{name} {suffix}'): {exc.message}",
+                hint=exc.hint,
+            ) from None
 
 
 def pem(cert) -> str:
@@ -150,10 +223,25 @@ def root_path_beside(ca_cert_path: str) -> str:
 # --- files ------------------------------------------------------------------------
 
 
+def _make_directories(directory: str) -> None:
+    """Create ``directory`` and its missing parents with mode 0700, whatever the umask; existing ones are kept."""
+    missing = []
+    current = directory
+    while not os.path.isdir(current):
+        missing.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for path in reversed(missing):
+        os.mkdir(path, DIRECTORY_MODE)
+        os.chmod(path, DIRECTORY_MODE)
+
+
 def _write(path: str, data: bytes, mode: int) -> None:
     """Write ``data`` to ``path`` atomically with ``mode`` from the start."""
     directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
+    _make_directories(directory)
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".local_ca_sign-")
     try:
         os.fchmod(handle, mode)
@@ -281,6 +369,11 @@ def run(ctx) -> dict:
     params = ctx.params
     now = builder.utcnow()
     check_days(params["days"])
+    check_csr_option(params.get("csr"))
+    if params.get("ca_common_name") is None:  # left out by a caller that runs this logic directly
+        params["ca_common_name"] = DEFAULT_CA_COMMON_NAME
+    if params["create"]:
+        check_ca_common_name(params["ca_common_name"])
     csr = None
     if params.get("csr"):
         csr = formats.load_csr(params["csr"], source="csr")

@@ -12,6 +12,7 @@ same bytes and a second run reports no change.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import hashlib
 import io
@@ -23,6 +24,7 @@ import tempfile
 import zipfile
 
 from ...procedure_rules import root_fingerprint, software_update_of
+from ..files import special_file_kind
 from ..resources import certificate_for_diff, describe_choices, find_certificate
 from ..runner import ModuleSpec
 
@@ -30,11 +32,12 @@ try:
     from ...pki import chain_facts as pki_chain_facts
     from ...pki import formats as pki_formats
     from ...pki import hostnames as pki_hostnames
-    from ...pki.errors import PKIError
+    from ...pki.errors import PKIError, with_article
     from ...pki.keyguard import ensure_no_private_key
 except ImportError:  # reported through deps.require_cryptography()
     pki_chain_facts = pki_formats = pki_hostnames = ensure_no_private_key = None
     PKIError = ()
+    with_article = None
 
 CERTIFICATE_MEMBER = "certificate.pem"
 STATUS_JSON_MEMBER = "status-basics.json"
@@ -77,12 +80,31 @@ MEMBER_PURPOSES = {
 
 
 def check_dest(dest: str) -> str:
-    """The absolute destination path; an error message names the problem when it cannot be written there."""
+    """The absolute destination path; an error message names the problem when it cannot be written there.
+
+    Only a regular file is read, compared and replaced: a directory, a named pipe (reading it would block
+    until something writes to it), a device or a socket at ``dest`` is refused.
+    """
     path = os.path.abspath(dest)
-    if os.path.isdir(path):
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise BundleRefused(
+            f"dest '{dest}' cannot be examined: {exc.strerror or exc}. Choose a dest in a directory you can read "
+            "and write; nothing was written."
+        ) from None
+    if mode is not None and stat.S_ISDIR(mode):
         raise BundleRefused(
             f"dest '{dest}' is a directory. Give the path of the zip file to write, e.g. '{dest.rstrip('/')}/"
             "support-bundle.zip'."
+        )
+    kind = special_file_kind(path)
+    if kind:
+        raise BundleRefused(
+            f"dest '{dest}' is {kind}, not a regular file; the bundle is only written as a regular file. Give "
+            "the path of the zip file to write (a new file, or a bundle written before); nothing was written."
         )
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
@@ -348,9 +370,16 @@ def dest_file_attributes(path: str) -> dict:
 
 
 def write_atomically(path: str, data: bytes, mode: int = BUNDLE_MODE) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``.
+
+    A failure to write (no permission, a full or read-only file system, a directory that is not a real one)
+    is refused with the reason, and leaves nothing behind.
+    """
     directory, base = os.path.split(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise _write_refused(path, exc) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -358,10 +387,32 @@ def write_atomically(path: str, data: bytes, mode: int = BUNDLE_MODE) -> None:
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
+    except OSError as exc:
+        _remove_quietly(temporary)
+        raise _write_refused(path, exc) from None
     except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        _remove_quietly(temporary)
         raise
+
+
+def set_bundle_mode(path: str) -> None:
+    """Give the bundle at ``path`` its mode; a failure is refused with the reason."""
+    try:
+        os.chmod(path, BUNDLE_MODE)
+    except OSError as exc:
+        raise _write_refused(path, exc) from None
+
+
+def _remove_quietly(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def _write_refused(path: str, exc: OSError) -> Exception:
+    return BundleRefused(
+        f"The support bundle cannot be written to dest '{path}': {exc.strerror or exc}. Choose a dest in a "
+        "directory you can write to, on a file system with space; nothing was written there."
+    )
 
 
 # --- the module ----------------------------------------------------------------------------------------------
@@ -401,8 +452,8 @@ def _warnings(ctx, certificate: dict, basics: dict, include_chain: bool, root: s
     name = certificate.get("friendly_name")
     if certificate.get("role") not in (None, "server"):
         ctx.warn(
-            f"Certificate '{name}' is a {certificate.get('role')} CA certificate, not the site's server certificate; "
-            "the vendor needs the certificate that secures the site hostname."
+            f"Certificate '{name}' is {with_article(str(certificate.get('role')))} CA certificate, not the site's "
+            "server certificate; the vendor needs the certificate that secures the site hostname."
         )
     site = basics.get("site_hostname")
     if site and certificate.get("role") == "server" and not _covers_site(ctx, certificate, site):
@@ -474,7 +525,7 @@ def _run(ctx, params) -> dict:
     before = existing_bundle_state(dest)
     if changed and not ctx.check_mode:
         if content_same:
-            os.chmod(dest, BUNDLE_MODE)
+            set_bundle_mode(dest)
         else:
             write_atomically(dest, data)
     entries = [member_entry(name, members[name]) for name in sorted(members)]
