@@ -16,7 +16,7 @@ SANITY_ROOT := build/sanity
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST_OPTS ?= -q
 
-.PHONY: help venv venv313 test lint ruff changelog-lint ansible-lint sanity unit appliance integration report report-tools molecule test313 openapi demo bench clean
+.PHONY: help venv venv313 test galaxy lint ruff changelog-lint ansible-lint sanity unit appliance integration report report-tools molecule test313 openapi demo bench clean
 
 help:
 	@echo "make test   set up .venv and .venv313, then run every check (what CI runs)"
@@ -44,13 +44,33 @@ $(COLLECTION_LINK):
 	@ln -sfn ../../.. $@
 
 test: venv venv313 report-tools
-	$(MAKE) --no-print-directory lint sanity unit appliance integration report molecule test313
+	$(MAKE) --no-print-directory lint galaxy sanity unit appliance integration report molecule test313
 
 lint: ruff changelog-lint ansible-lint
 
 ruff:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Galaxy's import checks on the tarball as it would be published: galaxy-importer (pinned in requirements/galaxy.txt)
+# in its own venv, with galaxy-importer.cfg (no containers, so no ansible-test: `make sanity` runs that). It fails
+# on any error or warning in the importer's log and on any error in its result.
+GALAXY_VENV := build/galaxy-venv
+GALAXY_RUN := build/galaxy-import
+
+$(GALAXY_VENV)/.installed: requirements/galaxy.txt
+	@test -x $(GALAXY_VENV)/bin/python || $(PYTHON311) -m venv $(GALAXY_VENV)
+	$(GALAXY_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/galaxy.txt
+	@touch $@
+
+galaxy: venv $(GALAXY_VENV)/.installed
+	rm -rf $(GALAXY_RUN) && mkdir -p $(GALAXY_RUN)
+	rm -f build/bomgar-pki-*.tar.gz
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path build/ >/dev/null
+	cd $(GALAXY_RUN) && GALAXY_IMPORTER_CONFIG=$(CURDIR)/galaxy-importer.cfg PATH="$(CURDIR)/$(GALAXY_VENV)/bin:$$PATH" \
+		$(CURDIR)/$(GALAXY_VENV)/bin/python -m galaxy_importer.main $(CURDIR)/build/bomgar-pki-*.tar.gz \
+		> importer.log 2>&1 || { cat importer.log; echo "galaxy-importer failed"; exit 1; }
+	$(PY) scripts/check_galaxy_import.py $(GALAXY_RUN)/importer.log $(GALAXY_RUN)/importer_result.json
 
 changelog-lint:
 	$(VENV)/bin/antsibull-changelog lint
