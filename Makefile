@@ -21,7 +21,7 @@ PYTEST_OPTS ?= -q
 help:
 	@echo "make test   set up .venv and .venv313, then run every check (what CI runs)"
 	@echo "make venv   create or update .venv (Python 3.11, ansible-core 2.19) and link the collection"
-	@echo "make lint | sanity | unit | appliance | integration | report | test313   one group of checks"
+	@echo "make lint | galaxy | sanity | unit | appliance | integration | report | test313   one group of checks"
 	@echo "make openapi   regenerate docs/appliance-api.json from the reference appliance"
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
