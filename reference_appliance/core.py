@@ -4,9 +4,11 @@
 """Access to the collection's PKI core from the reference appliance.
 
 The core lives in the collection as ``ansible_collections.bomgar.pki.plugins.
-module_utils.pki``. When the collection is not installed, the checkout is
-linked into ``build/ansible_collections/bomgar/pki`` (as ``make venv`` does) and
-that folder is put on the import path.
+module_utils.pki``. In an installed collection (``…/ansible_collections/bomgar/
+pki/reference_appliance``) the folder that holds ``ansible_collections`` is put
+on the import path. In a checkout, the checkout is linked into
+``build/ansible_collections/bomgar/pki`` (as ``make venv`` does) and that folder
+is put on the import path.
 """
 
 from __future__ import annotations
@@ -21,14 +23,22 @@ def _ensure_importable() -> None:
         import ansible_collections.bomgar.pki.plugins.module_utils.pki.errors  # noqa: F401
     except ImportError:
         root = Path(__file__).resolve().parents[1]
+        if root.parent.parent.name == "ansible_collections" and (root.parent.name, root.name) == ("bomgar", "pki"):
+            _import_from(root.parents[2])
+            return
         build = root / "build"
         link = build / "ansible_collections" / "bomgar" / "pki"
         if not link.exists():
             link.parent.mkdir(parents=True, exist_ok=True)
             os.symlink(os.path.relpath(root, link.parent), link)
-        sys.path.insert(0, str(build))
-        for name in [m for m in sys.modules if m == "ansible_collections" or m.startswith("ansible_collections.")]:
-            del sys.modules[name]
+        _import_from(build)
+
+
+def _import_from(folder: Path) -> None:
+    """Put ``folder`` (which holds ``ansible_collections``) first on the import path."""
+    sys.path.insert(0, str(folder))
+    for name in [m for m in sys.modules if m == "ansible_collections" or m.startswith("ansible_collections.")]:
+        del sys.modules[name]
 
 
 _ensure_importable()

@@ -322,16 +322,18 @@ def failed_row(
     }
 
 
-def not_attempted_reason(rolled_out: Mapping, check_mode: bool) -> str:
+def not_attempted_reason(rolled_out: Mapping, check_mode: bool, waiting: bool = False) -> str:
     """Why a node was not attempted: the rollout stopped before it, or there was nothing to roll out."""
     if rolled_out:
         return "the rollout stopped before this node"
+    if waiting:
+        return "the primary's certificate waits for the CA; the next run rolls it out"
     if check_mode:
         return "check mode: the primary would get its certificate first; run without --check to roll it out"
     return "the primary had no certificate to roll out"
 
 
-def node_row(node: str, facts: Mapping, rolled_out: Mapping, check_mode: bool) -> dict:
+def node_row(node: str, facts: Mapping, rolled_out: Mapping, check_mode: bool, waiting: bool = False) -> dict:
     """The summary row of one traffic node from what its play recorded (``facts``: its variables)."""
     hostname = _text(facts.get("bomgar_appliance_hostname") or node)
     failure = facts.get("__atlas_rollout_failure")
@@ -355,7 +357,7 @@ def node_row(node: str, facts: Mapping, rolled_out: Mapping, check_mode: bool) -
         "before_name": "",
         "after": "",
         "after_name": "",
-        "message": not_attempted_reason(rolled_out, check_mode),
+        "message": not_attempted_reason(rolled_out, check_mode, waiting),
     }
 
 
@@ -369,6 +371,14 @@ def summary_lines(rows: list, rolled_out: Mapping, primary: Mapping | None) -> l
     if primary is not None:
         issued = primary.get("certificate_result") or {}
         name = _text(primary.get("hostname") or primary.get("host"))
+        if issued.get("waiting_for"):
+            lines.append(
+                f"primary {_named(name, _text(primary.get('host')))}: {_text(issued.get('action') or '?')} not done, "
+                f"its request waits for the CA: hand {_text(issued['waiting_for'])} to the CA, put the signed "
+                f"certificate and the CA's files into {_text(issued.get('answer_to') or 'the drop folder')}, then "
+                "run the rollout again to import it on the primary and roll it out"
+            )
+            return lines + [_row_line(row) for row in rows]
         lines.append(
             f"primary {_named(name, _text(primary.get('host')))}: {_text(issued.get('action') or '?')}; "
             f"before {_text(issued.get('previous_fingerprint') or '-')}, "
@@ -378,14 +388,17 @@ def summary_lines(rows: list, rolled_out: Mapping, primary: Mapping | None) -> l
         lines.append(
             f"certificate of the site: {_text(rolled_out.get('friendly_name'))} {rolled_out['sha256_fingerprint']}"
         )
-    for row in rows:
-        line = f"{_named(row['hostname'], row['node'])}: {row['result']}; before {row['before'] or '-'}"
-        line += f" {row['before_name']}" if row["before_name"] else ""
-        line += f", after {row['after'] or '-'}"
-        line += f" {row['after_name']}" if row["after_name"] else ""
-        line += f"; {row['message']}" if row["message"] else ""
-        lines.append(line)
-    return lines
+    return lines + [_row_line(row) for row in rows]
+
+
+def _row_line(row: dict) -> str:
+    """The line shown for one traffic node."""
+    line = f"{_named(row['hostname'], row['node'])}: {row['result']}; before {row['before'] or '-'}"
+    line += f" {row['before_name']}" if row["before_name"] else ""
+    line += f", after {row['after'] or '-'}"
+    line += f" {row['after_name']}" if row["after_name"] else ""
+    line += f"; {row['message']}" if row["message"] else ""
+    return line
 
 
 def not_done_message(rows: list) -> str:
@@ -413,7 +426,8 @@ def summary(
     serve the certificate rolled out; '' otherwise, and always '' when nothing was rolled out).
     """
     rolled_out = dict(rolled_out or {})
-    rows = [node_row(node, facts_of(node) or {}, rolled_out, check_mode) for node in _unique(nodes or [])]
+    waiting = bool(((primary or {}).get("certificate_result") or {}).get("waiting_for"))
+    rows = [node_row(node, facts_of(node) or {}, rolled_out, check_mode, waiting) for node in _unique(nodes or [])]
     return {
         "rows": rows,
         "lines": summary_lines(rows, rolled_out, primary),

@@ -437,6 +437,50 @@ def test_renew_playbook_plans_in_check_mode_and_applies_without(fleet_factory, t
     assert api_state(primary) == before
 
 
+def test_issue_playbook_summary_says_the_request_waits_for_the_ca_never_done(fleet_factory, tmp_path):
+    """A manual request that waits for the CA is listed as waiting, with what to do; "Done" only once imported."""
+    fleet = fleet_factory(1)
+    primary = fleet.primary
+    inventories = [fleet.inventory_path, ROOT / "inventories" / "demo"]
+    requests, drop = tmp_path / "requests", tmp_path / "drop"
+    manual = {
+        "bomgar_demo_dir": str(tmp_path / "demo"),
+        "certificate_provider": "manual",
+        "certificate_manual_request_dir": str(requests),
+        "certificate_manual_drop_dir": str(drop),
+    }
+    summary_task = "What was done on each appliance, and why"
+
+    first = run_playbook(tmp_path / "first", "issue.yml", inventories, extra_vars=manual)
+    assert first.rc == 0, first.stdout[-4000:]
+    summary = first.result(summary_task)["msg"]
+    assert "Done" not in summary, summary
+    [(title, waiting)] = summary.items()
+    assert title.startswith("Not done, waiting for the CA: hand each request file (waiting_for) to the CA")
+    assert "run this playbook again" in title
+    [(host, entry)] = waiting.items()
+    request_file = Path(entry["waiting_for"])
+    assert request_file.parent == requests and request_file.is_file()
+    assert entry["answer_to"] == str(drop)
+    assert entry["sha256_fingerprint"] is None
+    summary_output = first.stdout[first.stdout.index(f"TASK [{summary_task}]") :]
+    assert '"Done"' not in summary_output and "waiting for the CA" in summary_output
+
+    root, issuing, issuing_key = ca_pair("Manual CA")
+    leaf = builder.sign_csr(formats.load_csr(request_file.read_bytes()), issuing, issuing_key, days=90)
+    (drop / "signed.pem").write_bytes(pem(leaf))
+    (drop / "chain.pem").write_bytes(pem(issuing) + pem(root))
+
+    second = run_playbook(tmp_path / "second", "issue.yml", inventories, extra_vars=manual)
+    assert second.rc == 0, second.stdout[-4000:]
+    summary = second.result(summary_task)["msg"]
+    assert list(summary) == ["Done"], summary
+    assert summary["Done"][host]["action"] == "issue"
+    assert summary["Done"][host]["sha256_fingerprint"] == fingerprint_of(leaf)
+    assert "waiting_for" not in summary["Done"][host]
+    assert primary.served_fingerprints()[0] == fingerprint_of(leaf)
+
+
 def test_what_an_interrupted_run_left_is_cleaned_up_and_said(appliance, play, tmp_path):
     first = run_role(play, appliance, tmp_path)
     assert first.rc == 0, first.stdout[-3000:]

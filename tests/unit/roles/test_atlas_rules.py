@@ -673,6 +673,30 @@ def test_nothing_rolled_out_never_fails_the_run():
     assert found["failure"] == ""
 
 
+def test_a_primary_waiting_for_the_ca_says_what_to_do_and_never_done():
+    primary = {
+        "host": "primary",
+        "hostname": "appliance.example.com",
+        "certificate_result": {
+            "action": "issue",
+            "previous_fingerprint": None,
+            "sha256_fingerprint": None,
+            "waiting_for": "/srv/requests/support.example.com 20261205-101500.csr",
+            "answer_to": "/srv/ca-answers",
+        },
+    }
+    found = atlas.summary(["node1"], lambda node: {}, {}, primary=primary)
+    assert found["lines"] == [
+        "primary appliance.example.com (primary): issue not done, its request waits for the CA: hand "
+        "/srv/requests/support.example.com 20261205-101500.csr to the CA, put the signed certificate and the CA's "
+        "files into /srv/ca-answers, then run the rollout again to import it on the primary and roll it out",
+        "node1: not attempted; before -, after -; the primary's certificate waits for the CA; the next run rolls it "
+        "out",
+    ]
+    assert found["failure"] == ""
+    assert not any("done" in line.lower().replace("not done", "") for line in found["lines"])
+
+
 def test_the_report_filter_reads_only_the_recorded_variables_as_plain_data():
     class Lazy(dict):
         """A container of Ansible's kind: a dict subclass."""
