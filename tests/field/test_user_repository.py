@@ -140,9 +140,7 @@ class UserRepository:
 
     def playbook(self, *arguments: str) -> subprocess.CompletedProcess:
         """The scratch environment's ansible-playbook in the repository, as its pipelines run it."""
-        return _run(
-            [self.venv / "bin" / "ansible-playbook", *arguments], self.directory, self.environment, check=False
-        )
+        return _run([self.venv / "bin" / "ansible-playbook", *arguments], self.directory, self.environment, check=False)
 
 
 def _vault_tokens(venv: Path, repository: Path, environment: dict) -> dict:
