@@ -16,12 +16,12 @@ SANITY_ROOT := build/sanity
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST_OPTS ?= -q
 
-.PHONY: help venv venv313 test galaxy lint ruff changelog-lint ansible-lint sanity unit appliance integration report report-tools molecule test313 openapi demo bench clean
+.PHONY: help venv venv313 test galaxy lint ruff changelog-lint ansible-lint sanity unit appliance integration report report-tools molecule field test313 openapi demo bench clean
 
 help:
 	@echo "make test   set up .venv and .venv313, then run every check (what CI runs)"
-	@echo "make venv   create or update .venv (Python 3.11, ansible-core 2.19) and link the collection"
-	@echo "make lint | galaxy | sanity | unit | appliance | integration | report | test313   one group of checks"
+	@echo "make venv   create or update .venv (Python 3.11, ansible-core at the floor) and link the collection"
+	@echo "make lint | galaxy | sanity | unit | appliance | integration | report | molecule | field | test313   one group of checks"
 	@echo "make openapi   regenerate docs/appliance-api.json from the reference appliance"
 
 venv: $(VENV)/.installed $(COLLECTION_LINK)
@@ -44,7 +44,7 @@ $(COLLECTION_LINK):
 	@ln -sfn ../../.. $@
 
 test: venv venv313 report-tools
-	$(MAKE) --no-print-directory lint galaxy sanity unit appliance integration report molecule test313
+	$(MAKE) --no-print-directory lint galaxy sanity unit appliance integration report molecule field test313
 
 lint: ruff changelog-lint ansible-lint
 
@@ -120,6 +120,12 @@ report-tools:
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else echo "missing:$$missing; install them: sudo apt-get install$$missing"; exit 1; fi; \
 	fi
+
+# The collection as a user runs it: built as a tarball, installed with examples/inventory-repo's requirements.yml
+# into a copy of that repository, in a scratch venv holding only ansible-core at the floor and cryptography (from
+# the package index), its plan and apply run against a site of reference appliances.
+field:
+	$(PY) -m pytest $(PYTEST_OPTS) tests/field
 
 # The second leg: Python 3.13 with the newest ansible-core, unit and integration tests.
 test313:
