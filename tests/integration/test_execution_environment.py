@@ -53,10 +53,10 @@ def _pinned(requirements: Path, package: str) -> str:
 def _requirement_lines(path: Path) -> list[str]:
     """The requirement lines of a pip requirements file, without comments."""
     lines = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            lines.append(line)
+    for text in path.read_text(encoding="utf-8").splitlines():
+        requirement = text.split("#", 1)[0].strip()
+        if requirement:
+            lines.append(requirement)
     return lines
 
 
@@ -108,10 +108,8 @@ def introspected(build_context, tmp_path_factory) -> dict:
     assert re.search(r"^RUN \$PYCMD /output/scripts/introspect\.py introspect .*--write-pip=", containerfile, re.M)
     build = build_context / "_build"
     installed = tmp_path_factory.mktemp("ee-collections")
-    _run(
-        [_tool("ansible-galaxy"), "collection", "install", "-r", "requirements.yml", "--collections-path", str(installed)],
-        build,
-    )
+    install = [_tool("ansible-galaxy"), "collection", "install", "-r", "requirements.yml"]
+    _run([*install, "--collections-path", str(installed)], build)
     out = tmp_path_factory.mktemp("ee-introspect")
     arguments = [sys.executable, str(build / "scripts" / "introspect.py"), "introspect"]
     if (build / "requirements.txt").exists():
@@ -191,6 +189,7 @@ def test_execution_environment_example_passes_yamllint():
     from yamllint import linter
     from yamllint.config import YamlLintConfig
 
-    for path in (EXAMPLE, ROOT / "meta" / "execution-environment.yml", ROOT / "examples" / "awx" / "credential-type.yml"):
+    checked = (EXAMPLE, ROOT / "meta" / "execution-environment.yml", ROOT / "examples" / "awx" / "credential-type.yml")
+    for path in checked:
         problems = list(linter.run(path.read_text(encoding="utf-8"), YamlLintConfig(YAMLLINT_CONFIG), str(path)))
         assert not problems, "\n".join(f"{path}:{p.line}:{p.column} {p.rule} {p.desc}" for p in problems)
