@@ -33,8 +33,8 @@ FIX = (
 UNCHANGED = "Nothing was changed on any appliance."
 
 
-def run_of(limit=None, members=(), groups=GROUPS) -> dict:
-    return atlas_site_run(groups["bomgar_site"], groups, limit, primaries=groups["bomgar_primary"], members=members)
+def run_of(limit=None, members=()) -> dict:
+    return atlas_site_run(GROUPS["bomgar_site"], GROUPS, limit, primaries=GROUPS["bomgar_primary"], members=members)
 
 
 def test_a_run_without_limit_reaches_the_whole_site():
