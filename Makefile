@@ -15,6 +15,10 @@ COLLECTION_LINK := build/ansible_collections/bomgar/pki
 SANITY_ROOT := build/sanity
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST_OPTS ?= -q
+# Unit and integration tests run on both cores (pytest-xdist); each test starts its own reference appliances on
+# free loopback ports, so the workers never share one. PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS)
 
 .PHONY: help venv venv313 test galaxy lint ruff changelog-lint ansible-lint sanity unit appliance integration report report-tools molecule field test313 openapi demo bench clean
 
@@ -93,13 +97,13 @@ sanity: $(ANSIBLE_TEST_PIP)
 		$(CURDIR)/$(VENV)/bin/ansible-test sanity --venv --python 3.11 --color no
 
 unit:
-	$(PY) -m pytest $(PYTEST_OPTS) tests/unit
+	$(PY) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) tests/unit
 
 appliance:
 	$(PY) -m pytest $(PYTEST_OPTS) tests/appliance
 
 integration:
-	$(PY) -m pytest $(PYTEST_OPTS) tests/integration
+	$(PY) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) tests/integration
 
 # The certificate report as a person sees it: against nginx servers (openssl-made chains, compared with
 # openssl s_client), in headless Chromium, its JSON against docs/report.schema.json, its metrics parsed.
@@ -129,7 +133,7 @@ field:
 
 # The second leg: Python 3.13 with the newest ansible-core, unit and integration tests.
 test313:
-	$(PY313) -m pytest $(PYTEST_OPTS) -p no:cacheprovider tests/unit tests/integration
+	$(PY313) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) -p no:cacheprovider tests/unit tests/integration
 
 openapi: venv
 	$(PY) -m reference_appliance openapi --output docs/appliance-api.json

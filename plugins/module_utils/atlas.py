@@ -110,6 +110,84 @@ def site_appliances(hosts, variables_of, primaries) -> list:
     return entries
 
 
+SITE_RUN_FIX = (
+    "A rollout changes the primary and every traffic node of a site together, so one run must reach the whole "
+    "site: turn off job slicing for this job template (job slice count 1), and do not --limit a run to part of "
+    "a site (limit it to the site group, for example --limit {site_group}, or leave the site out entirely)."
+)
+
+
+def site_run(
+    site_hosts,
+    hosts_in_run,
+    *,
+    primaries=(),
+    members=(),
+    site_group: str = "bomgar_site",
+    primary_group: str = "bomgar_primary",
+    members_variable: str = "bomgar_site_members",
+) -> dict:
+    """Whether this run reaches every appliance of the site; what is missing, and the message when it does not.
+
+    ``site_hosts`` are the hosts the inventory of this run puts in the site group; ``hosts_in_run`` those of
+    them the run reaches (``None``: all, the run has no limit); ``primaries`` the hosts of the primary's group;
+    ``members`` every host of the site as the inventory declares it (``bomgar_site_members``, which tells a
+    slice of a sliced job, whose inventory holds only part of the hosts, what the other slices hold).
+
+    Returns ``complete``, ``members`` (the site, declared members first), ``missing`` (members this run does not
+    reach), ``in_run`` (members it does), ``undeclared`` (hosts of the site group that ``members`` leaves out,
+    when it is given) and ``message`` ('' when complete).
+    """
+    site_hosts = _unique(_text(host) for host in site_hosts or [])
+    declared = _unique(_text(host) for host in members or [])
+    everyone = _unique([*declared, *site_hosts])
+    reached = set(site_hosts if hosts_in_run is None else (_text(host) for host in hosts_in_run))
+    in_run = [host for host in everyone if host in reached]
+    missing = [host for host in everyone if host not in reached]
+    undeclared = [host for host in site_hosts if declared and host not in declared]
+    primaries = _unique(_text(host) for host in primaries or [])
+    primaries_in_run = [host for host in primaries if host in reached]
+    problems = []
+    if missing:
+        limited = [host for host in missing if host in site_hosts]
+        elsewhere = [host for host in missing if host not in site_hosts]
+        left_out = []
+        if limited:
+            left_out.append(f"{', '.join(limited)} left out by the limit (--limit)")
+        if elsewhere:
+            left_out.append(
+                f"{', '.join(elsewhere)} not in this run's inventory (in another slice of a sliced job, or missing "
+                f"from the inventory)"
+            )
+        problems.append(
+            f"Not every appliance of the site (group {site_group}) is in this run: {'; '.join(left_out)}. "
+            f"The run holds {', '.join(in_run) if in_run else 'none of them'}."
+        )
+    # A primary left out is named above already.
+    if not primaries_in_run and not set(primaries) & set(missing):
+        problems.append(
+            f"No host of the group {primary_group} (the site's primary) is in this run, or the inventory has none."
+        )
+    if undeclared:
+        problems.append(
+            f"{members_variable} does not list {', '.join(undeclared)}, which the inventory puts in the group "
+            f"{site_group}: list every host of the site in {members_variable}."
+        )
+    message = ""
+    if problems:
+        split = missing or not primaries_in_run
+        fix = [SITE_RUN_FIX.format(site_group=site_group)] if split else []
+        message = " ".join([*problems, *fix, "Nothing was changed on any appliance."])
+    return {
+        "complete": not problems,
+        "members": everyone,
+        "missing": missing,
+        "in_run": in_run,
+        "undeclared": undeclared,
+        "message": message,
+    }
+
+
 def site_hostnames(appliances: list, site_hostname: str | None) -> list:
     """The names the certificate must cover: each appliance's hostname, then the site hostname; once each."""
     names = [entry["hostname"] for entry in appliances if entry.get("hostname")]

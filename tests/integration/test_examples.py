@@ -1,101 +1,28 @@
 # Copyright (c) 2026 bomgar.pki contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The CI examples: the execution environment builds a context, the pipelines are sound and agree on the floor.
+"""The example inventory repository: its pipelines are sound and agree on the floor.
 
-``ansible-builder create`` turns examples/ci/execution-environment.yml into a
-build context, with the collection tarball built from this checkout the way
-the file's header says. The pipelines of the example inventory repository
-(examples/inventory-repo) pass yamllint, plan on pull/merge requests with
-``--check --diff`` without anything GitLab keeps for protected branches, apply
-only on the main branch behind the protected ``production`` environment, install
-ansible-core from the floor, and run playbooks that import the collection's.
-The floor is the same in requirements/test.txt, meta/runtime.yml, the roles'
-metadata and the README.
+The pipelines of examples/inventory-repo pass yamllint, plan on pull/merge
+requests with ``--check --diff`` without anything GitLab keeps for protected
+branches, apply only on the main branch behind the protected ``production``
+environment, install ansible-core from the floor, and run playbooks that import
+the collection's. The floor is the same in requirements/test.txt,
+meta/runtime.yml, the roles' metadata, the README and the getting-started guide.
+The execution environment of examples/awx has its own tests
+(test_execution_environment.py).
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples" / "ci"
-BIN = Path(sys.executable).parent
 YAMLLINT_CONFIG = "{extends: default, rules: {line-length: {max: 160}}}"
-
-
-def _tool(name: str) -> str:
-    path = BIN / name
-    if not path.exists():
-        pytest.skip(f"{name} is not installed in this environment ({BIN})")
-    return str(path)
-
-
-def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, f"{argv[0]} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done
-
-
-def _pinned(requirements: Path, package: str) -> str:
-    for line in requirements.read_text(encoding="utf-8").splitlines():
-        if line.startswith(f"{package}=="):
-            return line.strip()
-    raise AssertionError(f"{package} is not pinned in {requirements}")
-
-
-@pytest.fixture(scope="module")
-def build_context(tmp_path_factory) -> Path:
-    """The build context ``ansible-builder create`` makes from the example, with this checkout's tarball."""
-    workdir = tmp_path_factory.mktemp("ee")
-    shutil.copy(EXAMPLES / "execution-environment.yml", workdir / "execution-environment.yml")
-    built = workdir / "built"
-    _run([_tool("ansible-galaxy"), "collection", "build", "--force", "--output-path", str(built), str(ROOT)], ROOT)
-    (workdir / "collections").mkdir()
-    shutil.copy(next(built.glob("bomgar-pki-*.tar.gz")), workdir / "collections" / "bomgar-pki.tar.gz")
-    context = workdir / "context"
-    done = _run(
-        [
-            _tool("ansible-builder"),
-            "create",
-            "--file",
-            str(workdir / "execution-environment.yml"),
-            "--context",
-            str(context),
-            "--output-filename",
-            "Containerfile",
-        ],
-        workdir,
-    )
-    assert "No matches" not in done.stdout + done.stderr, done.stdout + done.stderr
-    return context
-
-
-def test_execution_environment_context_holds_the_collection(build_context):
-    tarball = build_context / "_build" / "collections" / "bomgar-pki.tar.gz"
-    with tarfile.open(tarball) as archive:
-        manifest = yaml.safe_load(archive.extractfile("MANIFEST.json"))
-    assert manifest["collection_info"]["namespace"] == "bomgar"
-    assert manifest["collection_info"]["name"] == "pki"
-    requirements = yaml.safe_load((build_context / "_build" / "requirements.yml").read_text(encoding="utf-8"))
-    assert {"name": "collections/bomgar-pki.tar.gz", "type": "file"} in requirements["collections"]
-
-
-def test_execution_environment_installs_the_tested_ansible_core_and_cryptography(build_context):
-    containerfile = (build_context / "Containerfile").read_text(encoding="utf-8")
-    assert _pinned(ROOT / "requirements" / "test.txt", "ansible-core") in containerfile
-    assert "/usr/bin/python3.11" in containerfile
-    assert "ansible-galaxy collection install" in containerfile
-    python_requirements = (build_context / "_build" / "requirements.txt").read_text(encoding="utf-8")
-    assert "cryptography>=42" in python_requirements.splitlines()
 
 
 def _lint(path: Path) -> None:
@@ -104,10 +31,6 @@ def _lint(path: Path) -> None:
 
     problems = list(linter.run(path.read_text(encoding="utf-8"), YamlLintConfig(YAMLLINT_CONFIG), str(path)))
     assert not problems, "\n".join(f"{path}:{p.line}:{p.column} {p.rule} {p.desc}" for p in problems)
-
-
-def test_execution_environment_passes_yamllint():
-    _lint(EXAMPLES / "execution-environment.yml")
 
 
 # The CI pipelines live in the example inventory repository, where a user copies them from.
@@ -136,12 +59,6 @@ def _commands(job_steps: list) -> list[str]:
 )
 def test_the_repository_passes_yamllint(path):
     _lint(path)
-
-
-def test_the_old_pipelines_point_to_the_repository():
-    assert not (EXAMPLES / "github-actions.yml").exists()
-    assert not (EXAMPLES / "gitlab-ci.yml").exists()
-    assert "examples/inventory-repo" in (EXAMPLES / "README.md").read_text(encoding="utf-8")
 
 
 def test_github_workflow_plans_on_pull_requests_and_applies_on_main_behind_the_environment():
@@ -244,3 +161,5 @@ def test_the_floor_is_stated_once_everywhere():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"Python 3.11 or newer with `ansible-core` >= {floor}" in readme
     assert "3.10" not in readme
+    guide = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    assert f'"ansible-core>={floor}"' in guide

@@ -27,6 +27,11 @@ PASSPHRASE_MARKER = "Quartz-Zebra-4417-transfer-passphrase"
 CLOSED_PORT = 1
 SUMMARY_TASK = "Collect the result of every traffic node"
 PREFLIGHT_TASK = "Pre-flight | stop before any change unless every name is covered and every appliance answers"
+SITE_RUN_TASK = "Stop before any change unless this run reaches every appliance of the site"
+NODE_SITE_RUN_TASK = "Stop unless this run reaches every appliance of the site"
+SITE_RUN_FIX = (
+    "turn off job slicing for this job template (job slice count 1), and do not --limit a run to part of a site"
+)
 
 
 def spec(tmp_path: Path, **overrides) -> dict:
@@ -54,13 +59,18 @@ def inventory(fleet, tmp_path: Path, name: str, **host_changes) -> Path:
     return path
 
 
-def rollout(tmp_path: Path, inventory_path: Path, extra_vars: dict, name: str, verbosity: int = 0) -> PlaybookRun:
-    """Run the playbook as a user would; the extra variables go through a file, not the command line."""
+def rollout(
+    tmp_path: Path, inventory_path: Path, extra_vars: dict, name: str, verbosity: int = 0, options: tuple = ()
+) -> PlaybookRun:
+    """Run the playbook as a user would; the extra variables go through a file, not the command line.
+
+    ``options`` are more ansible-playbook options, for example ``("--limit", "node1.example.com", "--check")``.
+    """
     workdir = tmp_path / name
     workdir.mkdir(parents=True)
     vars_file = workdir / "vars.json"
     vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
-    arguments = ["-i", str(inventory_path), str(PLAYBOOK), "-e", f"@{vars_file}"]
+    arguments = ["-i", str(inventory_path), str(PLAYBOOK), "-e", f"@{vars_file}", *options]
     if verbosity:
         arguments.append("-" + "v" * verbosity)
     return run_playbook(workdir, arguments, timeout=300)
@@ -324,3 +334,82 @@ def test_without_issuing_the_certificate_on_the_primary_is_rolled_out_or_refused
         )
         and entry["status"] != "skipped"
     ]
+
+
+def ran(run: PlaybookRun, suffix: str) -> list:
+    """The results of the tasks whose name ends with ``suffix`` that were not skipped."""
+    return [entry for entry in run.results if entry["task"].endswith(suffix) and entry["status"] != "skipped"]
+
+
+def sliced_inventory(fleet, tmp_path: Path, keep: list) -> Path:
+    """The fleet's inventory as one slice of a sliced job gets it: only the hosts of ``keep`` in every group,
+    group variables whole, with bomgar_site_members listing the whole site."""
+    data = yaml.safe_load(fleet.inventory_path.read_text(encoding="utf-8"))
+    site = data["all"]["children"]["bomgar_site"]
+    members = []
+    for group in site["children"].values():
+        members += list(group["hosts"])
+        group["hosts"] = {host: values for host, values in group["hosts"].items() if host in keep}
+    site.setdefault("vars", {})["bomgar_site_members"] = members
+    path = tmp_path / "slice.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_a_run_that_reaches_only_part_of_the_site_stops_before_any_change(fleet_factory, tmp_path):
+    fleet = fleet_factory(3)
+    primary = fleet.primary.hostname
+    node1, node2 = (node.hostname for node in fleet.traffic_nodes)
+    before = states(fleet)
+
+    # --limit to the primary and one node, with and without --check: stopped before the lock is taken.
+    for options in (("--limit", f"{primary},{node1}"), ("--limit", f"{primary},{node1}", "--check", "--diff")):
+        run = rollout(tmp_path, fleet.inventory_path, spec(tmp_path), f"limit{len(options)}", options=options)
+
+        assert run.rc != 0, run.stdout[-3000:]
+        message = task_result(run, SITE_RUN_TASK)["result"]["msg"]
+        assert f"{node2} left out by the limit (--limit)" in message
+        assert f"The run holds {primary}, {node1}." in message
+        assert SITE_RUN_FIX in message
+        assert message.endswith("Nothing was changed on any appliance.")
+        for later in (
+            "Take the site's lock on the primary",
+            PREFLIGHT_TASK,
+            "Issue or renew the certificate on the primary",
+        ):
+            assert not ran(run, later), f"{later} ran:\n{run.stdout[-3000:]}"
+        assert not ran(
+            run, "Import the certificate with its chain and key from the PKCS#12, serve it and check what is served"
+        )
+        assert states(fleet) == before
+
+    # The traffic nodes without their primary: the node play says the same, and nothing is imported.
+    run = rollout(tmp_path, fleet.inventory_path, spec(tmp_path), "nodes", options=("--limit", "bomgar_traffic_nodes"))
+
+    assert run.rc != 0, run.stdout[-3000:]
+    message = task_result(run, NODE_SITE_RUN_TASK)["result"]["msg"]
+    assert f"{primary} left out by the limit (--limit)" in message
+    assert SITE_RUN_FIX in message
+    assert not ran(
+        run, "Import the certificate with its chain and key from the PKCS#12, serve it and check what is served"
+    )
+    assert states(fleet) == before
+
+    # One slice of a sliced job: its inventory holds the primary and node1 only; bomgar_site_members tells it more.
+    path = sliced_inventory(fleet, tmp_path, [primary, node1])
+    run = rollout(tmp_path, path, spec(tmp_path), "slice")
+
+    assert run.rc != 0, run.stdout[-3000:]
+    message = task_result(run, SITE_RUN_TASK)["result"]["msg"]
+    assert f"{node2} not in this run's inventory (in another slice of a sliced job" in message
+    assert SITE_RUN_FIX in message
+    assert not ran(run, "Take the site's lock on the primary")
+    assert states(fleet) == before
+
+    # The whole site, named by its group: the run goes past the check (in check mode, changing nothing).
+    run = rollout(tmp_path, fleet.inventory_path, spec(tmp_path), "site", options=("--limit", "bomgar_site", "--check"))
+
+    assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert task_result(run, SITE_RUN_TASK)["status"] == "skipped"
+    assert ran(run, PREFLIGHT_TASK)
+    assert states(fleet) == before
