@@ -188,7 +188,9 @@ def user_repository(tmp_path_factory):
     built = workdir / "built"
     ansible_galaxy = Path(sys.executable).with_name("ansible-galaxy")
     _run([ansible_galaxy, "collection", "build", "--output-path", built, ROOT], ROOT, dict(os.environ))
-    tarball = next(built.glob("bomgar-pki-*.tar.gz"))
+    tarballs = sorted(built.glob("bomgar-pki-*.tar.gz"))
+    assert len(tarballs) == 1, f"ansible-galaxy collection build made {tarballs}"
+    tarball = tarballs[0]
 
     # A scratch environment with ansible-core at the floor and cryptography, nothing else asked for.
     venv = workdir / "venv"
