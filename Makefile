@@ -47,7 +47,10 @@ $(COLLECTION_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn ../../.. $@
 
-test: venv venv313 report-tools
+# The set-up steps (three venvs from the package index, the Debian packages) wait mostly on the network: they run
+# side by side. The checks then run one group after another, each group on both cores where it can.
+test:
+	$(MAKE) --no-print-directory -j 4 venv venv313 report-tools $(GALAXY_VENV)/.installed
 	$(MAKE) --no-print-directory lint galaxy sanity unit appliance integration report molecule field test313
 
 lint: ruff changelog-lint ansible-lint
@@ -100,7 +103,7 @@ unit:
 	$(PY) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) tests/unit
 
 appliance:
-	$(PY) -m pytest $(PYTEST_OPTS) tests/appliance
+	$(PY) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) tests/appliance
 
 integration:
 	$(PY) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) tests/integration
