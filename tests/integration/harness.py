@@ -147,3 +147,15 @@ def api_state(handle) -> dict:
             path: client.get(path).json()
             for path in ("status/basics", "network/ip-addresses", "keys", "certificate-requests", "certificates")
         }
+
+
+YAMLLINT_CONFIG = "{extends: default, rules: {line-length: {max: 160}}}"
+
+
+def yamllint_problems(path: Path) -> str:
+    """yamllint's findings on one YAML file of the examples, one per line ('' when it is clean)."""
+    from yamllint import linter
+    from yamllint.config import YamlLintConfig
+
+    found = linter.run(path.read_text(encoding="utf-8"), YamlLintConfig(YAMLLINT_CONFIG), str(path))
+    return "\n".join(f"{path}:{p.line}:{p.column} {p.rule} {p.desc}" for p in found)

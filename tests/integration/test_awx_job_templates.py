@@ -16,7 +16,7 @@ import re
 
 import pytest
 import yaml
-from harness import ROOT, api_state, run_playbook
+from harness import ROOT, api_state, run_playbook, yamllint_problems
 
 AWX = ROOT / "examples" / "awx"
 PROJECT = AWX / "project"
@@ -150,10 +150,6 @@ def test_survey_answers_as_awx_passes_them_drive_the_plan(fleet_factory, tmp_pat
 
 
 def test_awx_examples_pass_yamllint():
-    from yamllint import linter
-    from yamllint.config import YamlLintConfig
-
-    config = YamlLintConfig("{extends: default, rules: {line-length: {max: 160}}}")
     for path in [AWX / "job-templates.yml", *sorted((PROJECT / "playbooks").glob("*.yml"))]:
-        problems = list(linter.run(path.read_text(encoding="utf-8"), config, str(path)))
-        assert not problems, "\n".join(f"{path}:{p.line}:{p.column} {p.rule} {p.desc}" for p in problems)
+        problems = yamllint_problems(path)
+        assert not problems, problems

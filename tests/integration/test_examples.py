@@ -20,19 +20,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from harness import yamllint_problems
 
 ROOT = Path(__file__).resolve().parents[2]
-YAMLLINT_CONFIG = "{extends: default, rules: {line-length: {max: 160}}}"
-
-
-def _lint(path: Path) -> None:
-    linter = pytest.importorskip("yamllint.linter", reason="yamllint is not installed in this environment")
-    from yamllint.config import YamlLintConfig
-
-    problems = list(linter.run(path.read_text(encoding="utf-8"), YamlLintConfig(YAMLLINT_CONFIG), str(path)))
-    assert not problems, "\n".join(f"{path}:{p.line}:{p.column} {p.rule} {p.desc}" for p in problems)
-
-
 # The CI pipelines live in the example inventory repository, where a user copies them from.
 REPOSITORY = ROOT / "examples" / "inventory-repo"
 GITHUB = REPOSITORY / ".github" / "workflows" / "certificates.yml"
@@ -58,7 +48,8 @@ def _commands(job_steps: list) -> list[str]:
     ids=lambda path: str(path.relative_to(REPOSITORY)),
 )
 def test_the_repository_passes_yamllint(path):
-    _lint(path)
+    problems = yamllint_problems(path)
+    assert not problems, problems
 
 
 def test_github_workflow_plans_on_pull_requests_and_applies_on_main_behind_the_environment():

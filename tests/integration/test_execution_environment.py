@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from harness import yamllint_problems
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "awx" / "execution-environment.yml"
 BIN = Path(sys.executable).parent
-YAMLLINT_CONFIG = "{extends: default, rules: {line-length: {max: 160}}}"
 
 
 def _tool(name: str) -> str:
@@ -138,6 +138,27 @@ def test_collection_metadata_names_files_that_ship_in_the_tarball(build_context)
         assert path in names, f"{path} is not in the collection tarball (galaxy.yml build_ignore?)"
 
 
+def test_the_tarball_ships_what_a_user_needs_and_nothing_of_the_development_tree(build_context):
+    tarball = build_context / "_build" / "collections" / "bomgar-pki.tar.gz"
+    with tarfile.open(tarball) as archive:
+        names = set(archive.getnames())
+    roles = sorted(path.name for path in (ROOT / "roles").iterdir() if path.is_dir())
+    shipped = {"CHANGELOG.rst", "changelogs/changelog.yaml", "reference_appliance/requirements.txt", "README.md"}
+    shipped |= {f"roles/{role}/README.md" for role in roles}
+    assert shipped <= names, sorted(shipped - names)
+    left_out = ("tests", "examples", "benchmarks", "scripts", "requirements", "extensions", "build", "bundles")
+    unwanted = [
+        name
+        for name in names
+        if name.split("/", 1)[0] in left_out
+        or name.startswith(".venv")
+        or "__pycache__" in name.split("/")
+        or name.endswith(".plugin-cache.yaml")
+        or name in ("Makefile", "galaxy-importer.cfg")
+    ]
+    assert not unwanted, sorted(unwanted)[:20]
+
+
 def test_collection_requirements_are_what_the_modules_import_in_the_range_the_tests_run():
     requirements = _collection_requirements()
     assert [requirement.name for requirement in requirements] == ["cryptography"]
@@ -186,10 +207,7 @@ def test_execution_environment_installs_the_tested_ansible_core_on_python_3_11(b
 
 
 def test_execution_environment_example_passes_yamllint():
-    from yamllint import linter
-    from yamllint.config import YamlLintConfig
-
     checked = (EXAMPLE, ROOT / "meta" / "execution-environment.yml", ROOT / "examples" / "awx" / "credential-type.yml")
     for path in checked:
-        problems = list(linter.run(path.read_text(encoding="utf-8"), YamlLintConfig(YAMLLINT_CONFIG), str(path)))
-        assert not problems, "\n".join(f"{path}:{p.line}:{p.column} {p.rule} {p.desc}" for p in problems)
+        problems = yamllint_problems(path)
+        assert not problems, problems
