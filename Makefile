@@ -146,7 +146,7 @@ clean:
 
 # The main job: a site of three reference appliances on loopback, the full flow, a summary.
 demo: venv
-	$(PY) scripts/demo.py
+	$(PY) scripts/demo.py $(if $(TRANSPORT),--transport $(TRANSPORT))
 
 BENCH_VENV := build/bench-venv
 BENCH_OPTS ?=

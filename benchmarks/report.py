@@ -39,6 +39,11 @@ SCENARIOS = {
         ),
         Scenario("atlas_rollout", "atlas_rollout playbook, one certificate to N-1 nodes", "ansible.builtin.ping"),
         Scenario(
+            "noop_converge_web",
+            "certificate role, fleet already converged, transport: web",
+            "the same role and fleet, transport: api",
+        ),
+        Scenario(
             "report",
             "report playbook: TLS to every address and hostname, API reads and plans, four files",
             "ansible.builtin.ping, one per host",
@@ -67,6 +72,7 @@ TARGETS = (
     Target("fresh_issuance", 25, 0.5, "ratio"),
     Target("atlas_rollout", 100, 1.0, "ratio"),
     Target("report", 100, 0.3, "ratio"),
+    Target("noop_converge_web", 100, 2.0, "ratio"),
     Target("fleet_memory", 100, 2 * GIB, "bytes"),
 )
 

@@ -9,6 +9,9 @@ and for each scenario, the collection's flow and its baseline run alternately,
 
 - ``noop_converge``: the ``certificate`` role on a fleet already in its desired
   state, against a play with one ``ansible.builtin.ping`` per host;
+- ``noop_converge_web``: the same no-op converge with ``bomgar_transport: web``
+  (every appliance read through its /appliance pages), against the same role
+  over the API;
 - ``fresh_issuance``: the ``certificate`` role (local CA, RSA 2048) on a fleet
   started fresh for each repetition, against the same crypto done with
   community.crypto on the controller, one set of files per host;
@@ -170,6 +173,20 @@ def converged_scenarios(bench: Bench, size: int, scenarios: list[str], result: d
 
             measured = side_by_side(bench.repetitions, converge, ping_for("noop"))
             result["scenarios"]["noop_converge"] = report.summarise(measured)
+        if "noop_converge_web" in scenarios:
+            print("  noop_converge_web", flush=True)
+            over = {transport: bench.vars_file(size, bomgar_transport=transport) for transport in ("api", "web")}
+
+            def converge_over(transport: str) -> Callable[[int], dict]:
+                def converge(repetition: int) -> dict:
+                    run = playbook(PLAYBOOKS / "certificate.yml", f"noop-{transport}-{repetition + 1}", over[transport])
+                    expect(run, f"no-op converge over {transport}", lambda changed: changed == 0)
+                    return record(run, f"role over {transport:4} rep {repetition + 1}")
+
+                return converge
+
+            measured = side_by_side(bench.repetitions, converge_over("web"), converge_over("api"))
+            result["scenarios"]["noop_converge_web"] = report.summarise(measured)
         if "report" in scenarios:
             print("  report", flush=True)
             report_vars = bench.vars_file(
@@ -250,7 +267,7 @@ def run_size(bench: Bench, size: int, chosen: list[str], skipped: set[tuple[int,
         if name not in scenarios:
             result["scenarios"][name] = {"subject": [], "baseline": [], "skipped": "left out with --skip"}
     steps = []
-    if {"noop_converge", "atlas_rollout", "report"} & set(scenarios):
+    if {"noop_converge", "noop_converge_web", "atlas_rollout", "report"} & set(scenarios):
         steps.append(("converged fleet", lambda: converged_scenarios(bench, size, scenarios, result)))
     if "fresh_issuance" in scenarios:
         steps.append(("fresh_issuance", lambda: fresh_issuance(bench, size, result)))

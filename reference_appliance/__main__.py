@@ -8,7 +8,9 @@ already in use (choose another), 1 for any other failure to start. The API
 token is never printed: the ready file and the output name the token file. A
 token to use is given in a file (``--token-file``) or the environment
 (``BOMGAR_APPLIANCE_TOKEN``), never on the command line, where every user of
-the machine could read it.
+the machine could read it. The same goes for the web interface's admin password: it is made when
+the state directory is, kept in ``<state-dir>/admin-password`` (0600), and the ready file names that
+file (``admin_password_file``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from .fleet import MAX_FLEET_SIZE, Fleet, fleet_configs, write_inventory
 from .rules_network import canonical_ip_address
 from .server import AddressInUse, ApplianceConfig, ApplianceServer
 from .state import TOKEN_ENV, StateError, given_token, write_file_atomic
+from .web import AlterationError, parse_alteration
+from .web.auth import DEFAULT_IDLE_TIMEOUT, DEFAULT_LOCKOUT
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -41,12 +45,19 @@ DEFAULT_IP = "127.0.0.2"
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m reference_appliance",
-        description="The reference Bomgar appliance: the Appliance Certificate API over HTTPS, and site TLS "
-        "on each of its loopback addresses.",
+        description="The reference Bomgar appliance: the Appliance Certificate API and the /appliance web "
+        "interface over HTTPS, and site TLS on each of its loopback addresses.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{serve,fleet,openapi}")
 
-    serve = commands.add_parser("serve", help="run one appliance")
+    serve = commands.add_parser(
+        "serve",
+        help="run one appliance",
+        description="Run one appliance: the API under /appliance/api/v1 and the web interface under /appliance "
+        "(user admin, password in <state-dir>/admin-password) on one HTTPS port, and site TLS on each IP address.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_ALTERATIONS_HELP,
+    )
     serve.add_argument("--state-dir", required=True, type=Path, help="state directory (created 0700)")
     serve.add_argument("--api-host", default="127.0.0.1", help="loopback address of the API (default 127.0.0.1)")
     serve.add_argument("--api-port", type=int, default=0, help="API port; 0 picks a free one (default)")
@@ -86,9 +97,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     # Refused with a message that says what to use instead: a token on the command line is visible to every user.
     serve.add_argument("--token", help=argparse.SUPPRESS)
+    _add_web(serve)
     _add_common(serve)
 
-    fleet = commands.add_parser("fleet", help="run a primary and its traffic nodes in one process")
+    fleet = commands.add_parser(
+        "fleet",
+        help="run a primary and its traffic nodes in one process",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_ALTERATIONS_HELP,
+    )
     fleet.add_argument("--count", type=int, required=True, help="number of appliances (1 to 254)")
     fleet.add_argument("--state-root", required=True, type=Path, help="state of the whole fleet (created 0700)")
     fleet.add_argument("--inventory", required=True, type=Path, help="Ansible YAML inventory to write (0600)")
@@ -104,11 +121,72 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a root CA certificate the software build trusts (repeatable)",
     )
+    _add_web(fleet)
     _add_common(fleet)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", "-o", metavar="FILE", help="write here instead of to stdout")
     return parser
+
+
+_ALTERATIONS_HELP = """\
+web page alterations (--web-alteration SPEC, repeatable; for tests of a client of
+the pages, off by default; applied to every page in the order given):
+  rename:<old text>=<new text>
+      every label, button caption, heading, link text, column or row heading and
+      dropdown choice that reads <old text> reads <new text>; the form still works
+  remove-button:<caption>
+      no page shows a button with that caption
+  require-field:<page title>=<label>
+      the form of the page titled <page title> (e.g. "Security :: Certificates ::
+      New Certificate") gets one more required text field labelled <label>; a POST
+      without a value for it is refused with "<label> is required." and changes
+      nothing
+"""
+
+
+def _add_web(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--web-idle-timeout",
+        type=float,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help=f"a web session ends after this long without a request (default {DEFAULT_IDLE_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--web-login-lockout",
+        type=float,
+        default=DEFAULT_LOCKOUT,
+        metavar="SECONDS",
+        help=f"how long a client address is refused after too many failed web logins (default {DEFAULT_LOCKOUT:g})",
+    )
+    parser.add_argument(
+        "--web-alteration",
+        dest="web_alterations",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="alter the web pages as another software version might (repeatable; tests only; see below)",
+    )
+
+
+def _web_options(parser, args) -> dict:
+    for option, value in (
+        ("--web-idle-timeout", args.web_idle_timeout),
+        ("--web-login-lockout", args.web_login_lockout),
+    ):
+        if not 1 <= value <= 86400:
+            parser.error(f"{option} {value:g} is out of range: give a number of seconds from 1 to 86400.")
+    for spec in args.web_alterations:
+        try:
+            parse_alteration(spec)
+        except AlterationError as exc:
+            parser.error(str(exc))
+    return {
+        "web_idle_timeout": args.web_idle_timeout,
+        "web_login_lockout": args.web_login_lockout,
+        "web_alterations": list(args.web_alterations),
+    }
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -184,6 +262,7 @@ def _serve_config(parser, args):
         site_port=args.site_port,
         token=token,
         log_level=args.log_level,
+        **_web_options(parser, args),
     )
 
 
@@ -192,7 +271,7 @@ def _fleet_configs(parser, args):
         parser.error(f"--count {args.count}: a fleet has 1 to {MAX_FLEET_SIZE} appliances (one loopback /24 each).")
     _check_port(parser, "--site-port", args.site_port, allow_zero=False)
     domain = _check_hostname(parser, "--domain", args.domain)
-    return fleet_configs(
+    configs = fleet_configs(
         args.count,
         args.state_root.absolute(),
         domain=domain,
@@ -202,6 +281,12 @@ def _fleet_configs(parser, args):
         trusted_root_fingerprints=_trusted_root_fingerprints(parser, args.trusted_roots),
         log_level=args.log_level,
     )
+    web = _web_options(parser, args)
+    for config in configs:
+        config.web_idle_timeout = web["web_idle_timeout"]
+        config.web_login_lockout = web["web_login_lockout"]
+        config.web_alterations = list(web["web_alterations"])
+    return configs
 
 
 def _write_ready_file(path: Path | None, info: dict) -> None:
@@ -239,6 +324,7 @@ def _serve(config, ready_file: Path | None) -> None:
         print(
             f"{info['hostname']} ({info['role']}) ready: API {info['api_url']}{info['api_prefix']}, "
             f"CA {info['ca_path']}, token in {info['token_file']}; "
+            f"web {info['web_url']}, admin password in {info['admin_password_file']}; "
             f"site TLS on {', '.join(info['ip_addresses'])} port {info['site_port']}",
             flush=True,
         )
@@ -265,7 +351,7 @@ def _fleet(configs, state_root: Path, inventory_path: Path, ready_file: Path | N
         )
         print(
             f"fleet of {len(infos)} ready: primary {infos[0]['hostname']} at {infos[0]['api_url']}, "
-            f"inventory {inventory_path} (holds the API tokens, 0600), CA {infos[0]['ca_path']}",
+            f"inventory {inventory_path} (holds the API tokens and admin passwords, 0600), CA {infos[0]['ca_path']}",
             flush=True,
         )
 

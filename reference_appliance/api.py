@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The HTTP face of one appliance: the routes of docs/appliance-api.md over an ``Appliance``.
 
-``create_app(appliance, token)`` returns a FastAPI application. The routes are
+``create_app(appliance, token)`` returns a FastAPI application; with ``web`` (a
+``web.WebInterface``) it serves the /appliance web pages too, outside the OpenAPI document. The routes are
 defined once, at import; each application only includes them, so a fleet of
 appliances in one process costs little per appliance. Handlers are plain
 functions: FastAPI runs them in its thread pool, so slow work (key generation)
@@ -406,7 +407,10 @@ async def _on_validation_error(_request: Request, exc: RequestValidationError) -
     return error_response(validation_refusal(exc.errors()))
 
 
-async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _on_http_error(request: Request, exc: StarletteHTTPException):
+    web = getattr(request.app.state, "web", None)
+    if web is not None and web.owns(request.url.path):
+        return web.http_error(request.scope, exc.status_code, request.method)
     allowed = _allowed_methods(request.url.path) if exc.status_code == 405 else []
     headers = {"Allow": ", ".join(allowed)} if exc.status_code == 405 else None
     return error_response(http_refusal(exc.status_code, request.method, request.url.path, allowed), headers)
@@ -426,10 +430,12 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(appliance, token: str, gate=None) -> FastAPI:
+def create_app(appliance, token: str, gate=None, web=None) -> FastAPI:
     """The API of ``appliance``, guarded by ``token``. Building it does not touch the appliance.
 
-    ``gate`` (an ``api_transport.ConnectionGate``) is told of each request, with whether it carried the token.
+    ``gate`` (an ``api_transport.ConnectionGate``) is told of each request, with whether it carried the token
+    (or, for a web page, the cookie of a logged-in session). ``web`` (a ``web.WebInterface`` over the same
+    appliance) adds the /appliance web pages, which need no token: they have their own login.
     """
     if not token:
         raise ValueError("The API token must not be empty.")
@@ -451,5 +457,9 @@ def create_app(appliance, token: str, gate=None) -> FastAPI:
     app.state.appliance = appliance
     app.include_router(public, prefix=API_PREFIX)
     app.include_router(protected, prefix=API_PREFIX)
-    app.add_middleware(Guard, token=token, open_paths=frozenset({HEALTH_PATH}), gate=gate)
+    if web is not None:
+        from .web import install
+
+        install(app, web)
+    app.add_middleware(Guard, token=token, open_paths=frozenset({HEALTH_PATH}), gate=gate, web=web)
     return app

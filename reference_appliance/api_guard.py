@@ -12,6 +12,10 @@ connection closed. Each request is reported to the connection gate
 (``api_transport``), with whether it carried the token. An unexpected
 exception becomes a generic 500; its log line names the exception type and the
 code path only, never its message, which could hold input.
+
+The web interface's pages (``web``, everything under /appliance but the API) need no token: they have their
+own login. For them the gate is told whether the request carries the cookie of a logged-in session (a browser
+that logged in is not a caller without credentials), and the refusals are pages, not the API's JSON.
 """
 
 from __future__ import annotations
@@ -90,30 +94,39 @@ def _declared_length(scope) -> int:
 class Guard:
     """Refuses requests without the token (except on ``open_paths``) or over the size limit; hides crashes."""
 
-    def __init__(self, app, token: str, open_paths: frozenset[str], gate=None):
+    def __init__(self, app, token: str, open_paths: frozenset[str], gate=None, web=None):
         self.app = app
         self._token = token.encode("utf-8")
         self._open_paths = open_paths
         self._gate = gate
+        self._web = web
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        open_path = scope["path"] in self._open_paths
-        refusal = None if open_path else self._token_refusal(scope)
+        page = self._web is not None and self._web.owns(scope["path"])
+        if page:
+            refusal, authenticated = None, self._gate is not None and self._web.authenticated(scope)
+        else:
+            open_path = scope["path"] in self._open_paths
+            refusal = None if open_path else self._token_refusal(scope)
+            authenticated = not open_path and refusal is None
         if self._gate is None:
-            await self._handle(scope, receive, send, refusal)
+            await self._handle(scope, receive, send, refusal, page)
             return
         peer = scope.get("client")
-        self._gate.request_started(peer, authenticated=not open_path and refusal is None)
+        self._gate.request_started(peer, authenticated=authenticated)
         try:
-            await self._handle(scope, receive, send, refusal)
+            await self._handle(scope, receive, send, refusal, page)
         finally:
             self._gate.request_finished(peer)
 
-    async def _handle(self, scope, receive, send, refusal):
+    async def _handle(self, scope, receive, send, refusal, page=False):
         if refusal is None and _declared_length(scope) > MAX_BODY_BYTES:
+            if page:
+                await self._web.http_error(scope, 413, scope["method"])(scope, receive, send)
+                return
             refusal = http_refusal(413, scope["method"], scope["path"], [])
         if refusal is not None:
             await error_response(refusal)(scope, receive, send)
@@ -138,6 +151,9 @@ class Guard:
                 scope.get("path"),
                 "".join(traceback.format_tb(exc.__traceback__)),
             )
+            if page:
+                await self._web.http_error(scope, 500, scope["method"])(scope, receive, send)
+                return
             await JSONResponse(INTERNAL_ERROR, status_code=500)(scope, receive, send)
 
     def _token_refusal(self, scope):

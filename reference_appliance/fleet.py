@@ -6,7 +6,8 @@
 Appliance ``i`` (0-based) owns 127.0.{i+1}.2; appliance 0 is the primary
 ``appliance.<domain>``, the others are traffic nodes ``node<i>.<domain>``. All
 of them share one API CA (``<state-root>/ca.pem``) and each keeps its state in
-``<state-root>/<hostname>/``.
+``<state-root>/<hostname>/``. The inventory gives each appliance's API URL and token and
+its web interface's admin username and password (``bomgar_username``, ``bomgar_password``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 
 from .server import ApplianceConfig, ApplianceServer
 from .state import load_or_create_api_ca, write_file_atomic
+from .web.auth import DEFAULT_IDLE_TIMEOUT
 
 MAX_FLEET_SIZE = 254
 PRIMARY_GROUP = "bomgar_primary"
@@ -44,6 +46,8 @@ def fleet_configs(
     software_version: str | None = None,
     trusted_root_fingerprints: list[str] | None = None,
     log_level: str = "warning",
+    web_idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    web_alterations: list[str] | None = None,
 ) -> list[ApplianceConfig]:
     """The configuration of every appliance of a fleet of ``count``: a primary listing its traffic nodes."""
     if not 1 <= count <= MAX_FLEET_SIZE:
@@ -61,16 +65,20 @@ def fleet_configs(
             ip_addresses=[fleet_address(index)],
             site_port=site_port,
             log_level=log_level,
+            web_idle_timeout=web_idle_timeout,
+            web_alterations=list(web_alterations or []),
         )
         for index, hostname in enumerate(hostnames)
     ]
 
 
-def host_vars(info: dict, token: str) -> dict:
-    """The inventory variables of one appliance: how to reach its API, and who it is."""
+def host_vars(info: dict, token: str, password: str) -> dict:
+    """The inventory variables of one appliance: how to reach its API and its web interface, and who it is."""
     return {
         "bomgar_appliance_url": info["api_url"],
         "bomgar_api_token": token,
+        "bomgar_username": info["admin_username"],
+        "bomgar_password": password,
         "bomgar_ca_path": info["ca_path"],
         "bomgar_appliance_hostname": info["hostname"],
         "bomgar_site_hostname": info["site_hostname"],
@@ -82,19 +90,21 @@ def host_vars(info: dict, token: str) -> dict:
     }
 
 
-def inventory(members: list[tuple[dict, str]]) -> dict:
+def inventory(members: list[tuple[dict, str, str]]) -> dict:
     """An Ansible inventory: group ``bomgar_site``, children ``bomgar_primary`` and ``bomgar_traffic_nodes``."""
     groups: dict[str, dict] = {PRIMARY_GROUP: {}, TRAFFIC_NODE_GROUP: {}}
-    for info, token in members:
+    for info, token, password in members:
         group = PRIMARY_GROUP if info["role"] == "primary" else TRAFFIC_NODE_GROUP
-        groups[group][info["hostname"]] = host_vars(info, token)
+        groups[group][info["hostname"]] = host_vars(info, token, password)
     children = {name: {"hosts": hosts} if hosts else {} for name, hosts in groups.items()}
     return {"all": {"children": {SITE_GROUP: {"children": children}}}}
 
 
-def write_inventory(path: Path, members: list[tuple[dict, str]]) -> None:
-    """Write the inventory atomically, readable by its owner only: it holds API tokens."""
-    header = "# Written by `python -m reference_appliance fleet`; it holds API tokens (mode 0600).\n"
+def write_inventory(path: Path, members: list[tuple[dict, str, str]]) -> None:
+    """Write the inventory atomically, readable by its owner only: it holds API tokens and admin passwords."""
+    header = (
+        "# Written by `python -m reference_appliance fleet`; it holds API tokens and admin passwords (mode 0600).\n"
+    )
     text = yaml.safe_dump(inventory(members), sort_keys=False, default_flow_style=False)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,9 +132,9 @@ class Fleet:
             raise failures[0]
         return results
 
-    def members(self) -> list[tuple[dict, str]]:
-        """``(ready info, token)`` of every appliance, primary first."""
-        return [(server.ready_info(), server.state.token) for server in self.servers]
+    def members(self) -> list[tuple[dict, str, str]]:
+        """``(ready info, token, admin password)`` of every appliance, primary first."""
+        return [(server.ready_info(), server.state.token, server.state.admin_password) for server in self.servers]
 
     async def stop(self) -> None:
         """Stop every appliance."""

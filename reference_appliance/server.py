@@ -1,7 +1,8 @@
 # Copyright (c) 2026 bomgar.pki contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""One running appliance: store, service layer, HTTPS API (uvicorn) and site TLS listeners, in one event loop.
+"""One running appliance: store, service layer, HTTPS API and web interface (uvicorn) and site TLS listeners, in
+one event loop.
 
 Several appliances can share a loop (a fleet): each has its own API port and its
 own addresses, and none of them installs signal handlers; the process that runs
@@ -30,9 +31,11 @@ from . import API_PREFIX
 from .api import create_app
 from .api_transport import MAX_HEAD_BYTES, ApiProtocol, ConnectionGate, GatedSocket
 from .appliance import Appliance, Identity
-from .state import ApiCA, load_or_create_api_ca, provision_appliance
+from .state import ADMIN_USERNAME, ApiCA, load_or_create_api_ca, provision_appliance
 from .store import Store
 from .tls import SiteListeners
+from .web import WebInterface, WebSettings
+from .web.auth import DEFAULT_IDLE_TIMEOUT, DEFAULT_LOCKOUT
 
 LOG = logging.getLogger("reference_appliance")
 GRACEFUL_SHUTDOWN_SECONDS = 5
@@ -61,6 +64,9 @@ class ApplianceConfig:
     site_port: int = 9443
     token: str | None = field(default=None, repr=False)
     log_level: str = "warning"
+    web_idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    web_login_lockout: float = DEFAULT_LOCKOUT
+    web_alterations: list[str] = field(default_factory=list)
 
 
 class SharedLoopUvicornServer(uvicorn.Server):
@@ -168,12 +174,24 @@ class ApplianceServer:
         for address in config.ip_addresses:
             self.appliance.add_ip_address(address)
         self.listeners = SiteListeners(self.appliance, config.site_port, self._log, scratch_dir=self.state.state_dir)
+        web = WebInterface(
+            self.appliance,
+            config.hostname,
+            config.role,
+            WebSettings(
+                username=ADMIN_USERNAME,
+                password=self.state.admin_password,
+                idle_timeout=config.web_idle_timeout,
+                lockout=config.web_login_lockout,
+                alterations=list(config.web_alterations),
+            ),
+        )
         sock = bind_listening_socket(
             config.api_host, config.api_port, "API", "Choose another --api-port, or 0 for a free one.", self.gate
         )
         self._api_port = sock.getsockname()[1]
         uvicorn_config = uvicorn.Config(
-            create_app(self.appliance, self.state.token, gate=self.gate),
+            create_app(self.appliance, self.state.token, gate=self.gate, web=web),
             host=config.api_host,
             port=self._api_port,
             ssl_certfile=str(self.state.cert_path),
@@ -230,7 +248,8 @@ class ApplianceServer:
         return f"https://{self.config.api_host}:{self._api_port}"
 
     def ready_info(self) -> dict:
-        """What a client needs: URL, CA file, token file, addresses and identity (never the token itself)."""
+        """What a client needs: URLs, CA file, token and admin password files, addresses and identity (never the
+        token or the password itself)."""
         return {
             "hostname": self.config.hostname,
             "site_hostname": self.config.site_hostname,
@@ -239,6 +258,9 @@ class ApplianceServer:
             "api_prefix": API_PREFIX,
             "ca_path": str(self.state.ca_path),
             "token_file": str(self.state.token_file),
+            "web_url": f"{self.api_url}/appliance",
+            "admin_username": ADMIN_USERNAME,
+            "admin_password_file": str(self.state.admin_password_file),
             "state_dir": str(self.state.state_dir),
             "site_port": self.config.site_port,
             "ip_addresses": [entry["address"] for entry in self.appliance.list_ip_addresses()],

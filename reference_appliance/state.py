@@ -1,13 +1,14 @@
 # Copyright (c) 2026 bomgar.pki contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The appliance's state directory: API CA, API server certificate and token, made on first start.
+"""The appliance's state directory: API CA, API server certificate, token and admin password, made on first start.
 
 Layout of one appliance's state directory (0700)::
 
     ca.pem   ca.key     the API CA (clients trust ca.pem); in a fleet these live once in the state root
     api.pem  api.key    the API server certificate (127.0.0.1, localhost, the API host, the hostname)
     token               the API bearer token (0600)
+    admin-password      the password of the web interface's user "admin" (0600)
     appliance.db        the store (made by the service layer)
 
 Later starts reuse everything; the API certificate is issued again only when it no longer
@@ -41,8 +42,12 @@ CA_KEY_FILE = "ca.key"
 API_CERT_FILE = "api.pem"
 API_KEY_FILE = "api.key"
 TOKEN_FILE = "token"
+ADMIN_PASSWORD_FILE = "admin-password"
+ADMIN_USERNAME = "admin"
 STORE_FILE = "appliance.db"
-STATE_FILES = frozenset({CA_FILE, CA_KEY_FILE, API_CERT_FILE, API_KEY_FILE, TOKEN_FILE, STORE_FILE})
+STATE_FILES = frozenset(
+    {CA_FILE, CA_KEY_FILE, API_CERT_FILE, API_KEY_FILE, TOKEN_FILE, ADMIN_PASSWORD_FILE, STORE_FILE}
+)
 
 
 class StateError(Exception):
@@ -68,6 +73,8 @@ class ApplianceState:
     key_path: Path
     token_file: Path
     token: str = field(repr=False)
+    admin_password_file: Path
+    admin_password: str = field(repr=False)
 
     @property
     def store_path(self) -> Path:
@@ -78,7 +85,10 @@ class ApplianceState:
 def _holds_only_state(path: Path) -> bool:
     """True when every file in ``path`` is one the appliance writes (sub-directories are fleet members)."""
     return all(
-        entry.is_dir() or entry.name.startswith(".") or entry.name.split("-")[0] in STATE_FILES
+        entry.is_dir()
+        or entry.name.startswith(".")
+        or entry.name in STATE_FILES
+        or entry.name.split("-")[0] in STATE_FILES
         for entry in path.iterdir()
     )
 
@@ -291,10 +301,29 @@ def _token_for(token_file: Path, token: str | None) -> str:
     return token
 
 
+def _admin_password_for(password_file: Path) -> str:
+    """The stored admin password, else a new random one written to ``password_file`` (0600); never printed."""
+    try:
+        stored = password_file.read_bytes().decode("ascii").strip()
+    except FileNotFoundError:
+        stored = ""
+    except (OSError, UnicodeDecodeError):
+        raise StateError(
+            f"The admin password file '{password_file}' cannot be read as ASCII text. "
+            "Remove it to have a new admin password made."
+        ) from None
+    if stored:
+        password_file.chmod(0o600)
+        return stored
+    password = secrets.token_urlsafe(18)
+    write_file_atomic(password_file, password.encode("ascii") + b"\n")
+    return password
+
+
 def provision_appliance(
     state_dir: Path, hostname: str, ca: ApiCA, api_host: str = "127.0.0.1", token: str | None = None
 ) -> ApplianceState:
-    """Make (first start) or reuse (later starts) the API certificate and token of one appliance."""
+    """Make (first start) or reuse (later starts) the API certificate, token and admin password of one appliance."""
     state_dir = ensure_private_dir(state_dir)
     cert_path, key_path = state_dir / API_CERT_FILE, state_dir / API_KEY_FILE
     general_names = api_server_names(hostname, api_host)
@@ -310,4 +339,6 @@ def provision_appliance(
         key_path=key_path,
         token_file=token_file,
         token=_token_for(token_file, token),
+        admin_password_file=state_dir / ADMIN_PASSWORD_FILE,
+        admin_password=_admin_password_for(state_dir / ADMIN_PASSWORD_FILE),
     )

@@ -52,10 +52,12 @@ def ensure_collection_link() -> None:
         os.symlink(os.path.relpath(ROOT, LINK.parent), LINK)
 
 
-def run_playbook(inventory: Path, log_path: Path) -> tuple[int, str]:
-    """Run playbooks/demo.yml against the fleet; its output goes to the terminal and to ``log_path``."""
+def run_playbook(inventory: Path, log_path: Path, transport: str = "api") -> tuple[int, str]:
+    """Run playbooks/demo.yml against the fleet over ``transport``; its output goes to the terminal and to
+    ``log_path``."""
     ansible_playbook = Path(sys.executable).with_name("ansible-playbook")
     argv = [str(ansible_playbook), "-i", str(inventory), "-i", str(SPEC_INVENTORY), str(PLAYBOOK)]
+    argv += ["-e", f"bomgar_transport={transport}"]
     environment = {
         **os.environ,
         "ANSIBLE_COLLECTIONS_PATH": str(BUILD),
@@ -203,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python scripts/demo.py", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="state of the demo (default %(default)s)")
     parser.add_argument("--keep-running", action="store_true", help="leave the appliances running afterwards")
+    parser.add_argument(
+        "--transport",
+        choices=("api", "web"),
+        default="api",
+        help="how the modules reach the appliances: their API, or their /appliance web interface "
+        "(make demo TRANSPORT=web; default %(default)s)",
+    )
     args = parser.parse_args(argv)
     workdir = args.workdir.absolute()
     ensure_collection_link()
@@ -216,9 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         members = ", ".join(f"{m['hostname']} ({m['ip_addresses'][0]})" for m in info["appliances"])
         print(f"   {members}; site port {info['site_port']}")
-        print(f"== ansible-playbook {PLAYBOOK.relative_to(ROOT)}")
+        print(f"== ansible-playbook {PLAYBOOK.relative_to(ROOT)} (transport: {args.transport})")
         paths["logs"].mkdir(parents=True, exist_ok=True)
-        status, output = run_playbook(paths["inventory"], paths["logs"] / "ansible.log")
+        status, output = run_playbook(paths["inventory"], paths["logs"] / "ansible.log", args.transport)
         counts = recap(output)
         if status != 0:
             print(f"\ndemo failed: ansible-playbook exited with {status}; see {paths['logs'] / 'ansible.log'}")

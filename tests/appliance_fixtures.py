@@ -235,6 +235,17 @@ class ApplianceHandle:
         return self.token_file.read_text(encoding="ascii").strip()
 
     @property
+    def username(self) -> str:
+        """The web interface's admin username (the ready file names it)."""
+        return self.info.get("admin_username", "admin")
+
+    @property
+    def password(self) -> str:
+        """The web interface's admin password, from the file the ready file names (in the state directory)."""
+        path = Path(self.info.get("admin_password_file") or self.state_dir / "admin-password")
+        return path.read_text(encoding="ascii").strip()
+
+    @property
     def state_dir(self) -> Path:
         return Path(self.info["state_dir"])
 

@@ -13,18 +13,34 @@ class ModuleDocFragment:
 options:
   appliance_url:
     description:
-      - Base URL of the appliance's Appliance Certificate API, for example C(https://appliance.example.com).
-      - The API prefix C(/appliance/api/v1) is added when missing.
-      - The API is only served over HTTPS. A URL with C(http://) (or any other scheme) is refused before anything
-        is sent, as the token would travel in clear text; so is a port outside 1 to 65535.
-      - It names the API's address and port, not the site's (the page the appliance serves to its clients); an
-        answer that is an HTML page says so.
+      - Base URL of the appliance, for example C(https://appliance.example.com).
+      - With O(transport=api), the API prefix C(/appliance/api/v1) is added when missing; with O(transport=web), the
+        pages are read under C(/appliance) of the same address.
+      - Only HTTPS is spoken. A URL with C(http://) (or any other scheme) is refused before anything is sent, as the
+        token or the password would travel in clear text; so is a port outside 1 to 65535.
+      - It names the appliance's own address and port, not the site's (the page the appliance serves to its
+        clients); an answer that is the site's page says so.
       - If not set, the environment variable E(BOMGAR_APPLIANCE_URL) is used.
     type: str
     required: true
+  transport:
+    description:
+      - How the module reaches the appliance.
+      - V(api) (the default when neither this option nor E(BOMGAR_TRANSPORT) is set) speaks the Appliance
+        Certificate API with O(api_token).
+      - V(web) drives the appliance's /appliance web interface as a person does, logged in with O(username) and
+        O(password); it finds pages, fields and buttons by their visible names. A real appliance offers only this
+        interface. Results, check mode, diff and error messages are the same over both.
+      - When a page lacks what the web transport looks for, the task fails without changing anything more, names
+        the page, the text it looked for and the texts the page has, and writes a snapshot of the page (no values,
+        tokens or cookies) to O(web_snapshot_dir).
+      - If not set, the environment variable E(BOMGAR_TRANSPORT) is used (inventory variable C(bomgar_transport)
+        in the collection's roles).
+    type: str
+    choices: [api, web]
   api_token:
     description:
-      - Bearer token of the appliance's API.
+      - Bearer token of the appliance's API. Required with O(transport=api).
       - Visible ASCII characters only. A token with a line break, a space, a control or a non-ASCII character is
         refused before anything is sent, without showing it. A token vaulted with
         C(echo TOKEN | ansible-vault encrypt_string) ends with echo's newline; vault it with
@@ -32,7 +48,23 @@ options:
       - If not set, the environment variable E(BOMGAR_API_TOKEN) is used.
       - Never logged or returned.
     type: str
-    required: true
+  username:
+    description:
+      - Admin username of the appliance's /appliance web interface (its own accounts, not those of /login).
+        Required with O(transport=web).
+      - If not set, the environment variable E(BOMGAR_USERNAME) is used.
+    type: str
+  password:
+    description:
+      - Password of O(username). Required with O(transport=web).
+      - If not set, the environment variable E(BOMGAR_PASSWORD) is used.
+      - Never logged or returned; neither is the session cookie the web interface gives.
+    type: str
+  web_snapshot_dir:
+    description:
+      - Folder where the web transport writes the snapshot of a page that differs from what it looks for.
+      - Defaults to C(bomgar-web-snapshots) under the directory ansible-playbook runs in.
+    type: path
   validate_certs:
     description:
       - Verify the TLS certificate of the appliance's API.

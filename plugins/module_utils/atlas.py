@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from .inventory_variables import CONNECTION_VARIABLES as INVENTORY_VARIABLES
+
 try:
     from .pki.errors import PKIError
     from .pki.hostnames import uncovered_hostnames
@@ -32,9 +34,7 @@ NO_URL = "no bomgar_appliance_url"
 
 # The inventory variables that describe one appliance of the site, by the name of its pre-flight entry.
 SITE_VARIABLES = {
-    "appliance_url": "bomgar_appliance_url",
-    "api_token": "bomgar_api_token",
-    "ca_path": "bomgar_ca_path",
+    **INVENTORY_VARIABLES,
     "hostname": "bomgar_appliance_hostname",
     "ip_addresses": "bomgar_ip_addresses",
 }
@@ -214,6 +214,15 @@ def _owners(name: str, appliances: list, site_hostname: str | None) -> str:
     return f"{name} ({', '.join(hosts)})"
 
 
+def _credential_variables(entries) -> str:
+    """The inventory variables of the credentials these entries' transports log in with."""
+    transports = {entry.get("transport") or "api" for entry in entries}
+    web = "bomgar_username, bomgar_password"
+    if transports == {"web"}:
+        return web
+    return "bomgar_api_token" if "web" not in transports else f"bomgar_api_token ({web} over web)"
+
+
 def _reason(message) -> str:
     return re.sub(r"[.\s]+$", "", _text(message))
 
@@ -299,7 +308,8 @@ def preflight(
         ]
         problems.append(
             f"Not reachable: {'; '.join(reasons)}. Start the appliance, or correct its bomgar_appliance_url, "
-            "bomgar_api_token and bomgar_ca_path."
+            f"{_credential_variables(entry for entry in appliances if entry['host'] in unreachable)} and "
+            "bomgar_ca_path."
         )
     if missing:
         listed = "; ".join(f"{host} ({', '.join(addresses)})" for host, addresses in missing.items())

@@ -344,8 +344,13 @@ def plan_lines(plan: dict, values: dict, check_mode: bool = False, prefix: str =
         days = values.get("days")
         signing = {
             PROVIDER_SELF_SIGNED: (
-                f"Certificate: self-signed by the appliance for {days} days, "
-                f"names {', '.join(values.get('subject_alt_name') or [])}."
+                "Certificate: self-signed by the appliance for "
+                + (
+                    "its own validity (its web interface has no field for it)"
+                    if values.get("transport") == "web"
+                    else f"{days} days"
+                )
+                + f", names {', '.join(values.get('subject_alt_name') or [])}."
             ),
             PROVIDER_LOCAL_CA: (
                 f"Certificate: request on the appliance, signed by the local CA {values.get('local_ca_cert')} "

@@ -73,6 +73,10 @@ options:
       - Defaults to the C(site_port) the appliance reports in Status > Basics, else V(443).
     type: int
 notes:
+  - "Over O(transport=web) the certificates list shows no fingerprints or chains: each certificate is read from an
+    export of it with its chain and without its key (one per certificate, kept for the rest of the task), its key
+    from its Edit Certificate Configuration page, the requests from their View Request pages. The results are
+    the same as over the API, except C(created_at) of certificates and keys, which no page shows (null)."
   - The certificates, requests and keys are returned as the appliance's API returns them; none carries key
     material.
 seealso:

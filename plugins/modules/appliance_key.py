@@ -58,6 +58,12 @@ options:
     type: str
     choices: [never, fail, always]
     default: fail
+notes:
+  - "Over O(transport=web) no page makes a key alone: a key that does not exist is refused with O(state=present),
+    saying to let M(bomgar.pki.appliance_csr) make it (with its O(bomgar.pki.appliance_csr#module:key_type)), as the
+    New Certificate form does. A key is read from the Key dropdown, its type, size, curve and public key
+    fingerprint from the request or certificate that uses it; a key nothing uses shows its name only, and no page
+    deletes it. Deleting a request over the web deletes its key too when nothing else uses it."
 seealso:
   - module: bomgar.pki.appliance_csr
   - module: community.crypto.openssl_privatekey

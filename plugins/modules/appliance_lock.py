@@ -70,6 +70,11 @@ options:
         wait for its lease to end.
     type: bool
     default: false
+notes:
+  - "Over O(transport=web) no page holds a lock: the lock is a marker certificate request named
+    C(bomgar.pki lock <name> <holder> until <UTC time>), with the same rules (lease, renewal by the same holder,
+    takeover after the lease, O(force)). Its time is the appliance's clock (the Date of its answers). A marker
+    name is at most 128 characters, so a holder of more than about 70 characters is refused over the web."
 seealso:
   - module: bomgar.pki.certificate_plan
 """

@@ -14,11 +14,12 @@ description:
     changes, the vendor must build new software, and needs a zip archive with the new certificate and its complete
     chain (never the private key), a capture of /appliance > Status > Basics identifying the appliance, and the
     incident number if one is open. This module writes that archive on the controller.
-  - "The archive holds four members: C(certificate.pem) (the certificate and its chain, leaf first, root last,
+  - "The archive holds these members: C(certificate.pem) (the certificate and its chain, leaf first, root last,
     exported from the appliance with B(Include Certificate Chain) and without the private key),
     C(status-basics.json) and C(status-basics.txt) (Status > Basics as JSON and as text), and C(manifest.json)
     (what the vendor is asked to do and why, the appliance's hostname and id, the certificate's fingerprint and
-    chain, the incident number, and the SHA-256 of every other member)."
+    chain, the incident number, and the SHA-256 of every other member); and C(status-basics.png), a screenshot of
+    the Status > Basics page, when O(screenshot) can take one."
   - Every member is checked for private keys before anything is written; a member that holds one, or something
     that may hold one, is refused.
   - The archive is deterministic (sorted members, fixed timestamps and permissions, stored uncompressed), so the
@@ -62,6 +63,26 @@ options:
         is given). By default such a certificate is refused, with the missing issuer and the fix in the message.
     type: bool
     default: false
+  screenshot:
+    description:
+      - Add C(status-basics.png), a screenshot of the appliance's Status > Basics page as its /appliance web
+        interface shows it, which the vendor asks for with a software update request.
+      - The page is read over the web interface, with the task's connection when O(transport=web), else with
+        O(username) and O(password). It is made safe (no scripts, hidden fields or values) and rendered by headless
+        Chromium on the controller from a private temporary folder, with network lookups refused, so no password,
+        cookie or token reaches the browser.
+      - Without Chromium, or without web credentials over O(transport=api), a warning says why and the bundle is
+        written without the screenshot.
+      - The screenshot of a page that has not changed is kept from the bundle already at O(dest), so a second run
+        reports no change.
+    type: bool
+    default: true
+  chromium_path:
+    description:
+      - Path of the Chromium (or Chrome) binary for O(screenshot).
+      - When not given, C(chromium), C(chromium-browser), C(google-chrome) and C(google-chrome-stable) are looked
+        up on PATH.
+    type: path
 notes:
   - Nothing is written to the appliance; in check mode nothing is written to the controller either, and the
     result says whether the file would change.

@@ -64,6 +64,28 @@ options:
             leaves) or another invisible character fails this appliance's entry before anything is sent to it.
           - If not set, the environment variable E(BOMGAR_API_TOKEN) is used.
         type: str
+      transport:
+        description:
+          - V(api) (the default) speaks the Appliance Certificate API with O(appliances[].api_token); V(web) drives the
+            appliance's /appliance web interface with O(appliances[].username) and O(appliances[].password), with
+            the same results.
+          - If not set, the environment variable E(BOMGAR_TRANSPORT) is used.
+        type: str
+      username:
+        description:
+          - Admin username of the appliance's /appliance web interface, for O(appliances[].transport=web).
+          - If not set, the environment variable E(BOMGAR_USERNAME) is used.
+        type: str
+      password:
+        description:
+          - Password of O(appliances[].username). Never logged or returned.
+          - If not set, the environment variable E(BOMGAR_PASSWORD) is used.
+        type: str
+      web_snapshot_dir:
+        description:
+          - Folder for the snapshot of a page that differs from what the web transport looks for (default
+            C(bomgar-web-snapshots) under the directory ansible-playbook runs in).
+        type: path
       ca_path:
         description:
           - PEM file of the CA that signed the appliance's API certificate.

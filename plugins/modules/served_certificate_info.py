@@ -72,12 +72,32 @@ options:
         type: int
       appliance_url:
         description:
-          - Base URL of the appliance's Appliance Certificate API. With O(hosts[].api_token), the appliance is also
-            read through its API; without both, only TLS is used (environment variables are not consulted).
+          - Base URL of the appliance. With the credentials of its transport (O(hosts[].api_token), or
+            O(hosts[].username) and O(hosts[].password) for O(hosts[].transport=web)), the appliance is also read;
+            without them, only TLS is used (environment variables are not consulted).
         type: str
       api_token:
         description: Bearer token of the appliance's API. Never logged or returned.
         type: str
+      transport:
+        description:
+          - V(api) (the default) speaks the Appliance Certificate API with O(hosts[].api_token); V(web) drives the
+            appliance's /appliance web interface with O(hosts[].username) and O(hosts[].password), with
+            the same results.
+        type: str
+      username:
+        description:
+          - Admin username of the appliance's /appliance web interface, for O(hosts[].transport=web).
+        type: str
+      password:
+        description:
+          - Password of O(hosts[].username). Never logged or returned.
+        type: str
+      web_snapshot_dir:
+        description:
+          - Folder for the snapshot of a page that differs from what the web transport looks for (default
+            C(bomgar-web-snapshots) under the directory ansible-playbook runs in).
+        type: path
       ca_path:
         description:
           - PEM file of the CA that signed the appliance's API certificate.

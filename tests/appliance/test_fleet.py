@@ -19,6 +19,8 @@ from cryptography import x509
 HOST_VARS = {
     "bomgar_appliance_url",
     "bomgar_api_token",
+    "bomgar_username",
+    "bomgar_password",
     "bomgar_ca_path",
     "bomgar_appliance_hostname",
     "bomgar_site_hostname",
@@ -48,6 +50,8 @@ def test_inventory_has_the_site_groups_and_every_host_var(fleet):
         assert set(variables) == HOST_VARS
         assert variables["bomgar_appliance_url"] == member.api_url
         assert variables["bomgar_api_token"] == member.token
+        assert variables["bomgar_username"] == "admin"
+        assert variables["bomgar_password"] == member.password
         assert variables["bomgar_ca_path"] == str(fleet.ca_path)
         assert variables["bomgar_appliance_hostname"] == hostname
         assert variables["bomgar_site_hostname"] == "support.example.org"

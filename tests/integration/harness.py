@@ -52,13 +52,33 @@ class PlaybookRun:
         return found[-1]["status"]
 
 
-def host_vars(handle) -> dict:
-    """Inventory variables of one appliance handle."""
+def connection_vars(handle, transport: str = "api") -> dict:
+    """The inventory variables of one appliance handle's connection over ``transport`` (its credentials only)."""
+    if transport == "web":
+        return {"bomgar_transport": "web", "bomgar_username": handle.username, "bomgar_password": handle.password}
+    return {"bomgar_api_token": handle.token}
+
+
+def connection_options(handle, transport: str = "api") -> dict:
+    """The module options that reach one appliance handle over ``transport`` (an entry of ``appliances``)."""
+    options = {"appliance_url": handle.api_url, "ca_path": str(handle.ca_path)}
+    if transport == "web":
+        return {**options, "transport": "web", "username": handle.username, "password": handle.password}
+    return {**options, "api_token": handle.token}
+
+
+def secrets_of(handle) -> list:
+    """What must never appear in any output of a run against ``handle``, whichever the transport."""
+    return [handle.token, handle.password]
+
+
+def host_vars(handle, transport: str = "api") -> dict:
+    """Inventory variables of one appliance handle, reached over ``transport`` (api or web)."""
     return {
         "ansible_connection": "local",
         "ansible_python_interpreter": "{{ ansible_playbook_python }}",
         "bomgar_appliance_url": handle.api_url,
-        "bomgar_api_token": handle.token,
+        **connection_vars(handle, transport),
         "bomgar_ca_path": str(handle.ca_path),
         "bomgar_ip_addresses": list(handle.ip_addresses),
         "bomgar_site_port": handle.site_port,
@@ -69,7 +89,10 @@ def host_vars(handle) -> dict:
 CONNECTION_DEFAULTS = {
     "group/bomgar.pki.appliance": {
         "appliance_url": "{{ bomgar_appliance_url }}",
-        "api_token": "{{ bomgar_api_token }}",
+        "transport": "{{ bomgar_transport | default(omit) }}",
+        "api_token": "{{ bomgar_api_token | default(omit) }}",
+        "username": "{{ bomgar_username | default(omit) }}",
+        "password": "{{ bomgar_password | default(omit) }}",
         "ca_path": "{{ bomgar_ca_path }}",
     }
 }
@@ -85,10 +108,11 @@ def run_tasks(
     extra_vars: dict | None = None,
     connection_defaults: bool = True,
     env: dict | None = None,
+    transport: str = "api",
 ) -> PlaybookRun:
-    """Run ``tasks`` on every appliance in ``appliances`` (name -> handle) in one play."""
+    """Run ``tasks`` on every appliance in ``appliances`` (name -> handle) in one play, over ``transport``."""
     workdir.mkdir(parents=True, exist_ok=True)
-    inventory = {"all": {"hosts": {name: host_vars(handle) for name, handle in appliances.items()}}}
+    inventory = {"all": {"hosts": {name: host_vars(handle, transport) for name, handle in appliances.items()}}}
     play = {"name": "integration", "hosts": "all", "gather_facts": False, "tasks": tasks}
     if connection_defaults:
         play["module_defaults"] = CONNECTION_DEFAULTS

@@ -25,7 +25,7 @@ import serving_material
 from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, keys, subject_fields
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from harness import api_state
+from harness import api_state, secrets_of
 
 ADDRESSES = ["127.0.0.2", "127.0.0.3"]
 DAY = serving_material.DAY
@@ -107,6 +107,22 @@ def bind_import(title, material: Material, bind: dict, **args):
     return import_task(title, src=[str(material.p12)], passphrase=PASSPHRASE, bind=bind, **args)
 
 
+# Lists every certificate as the modules see it over the test's transport, after the tasks before it.
+LISTED = {"name": "listed", "bomgar.pki.appliance_certificate_info": {"gather": ["certificates"]}}
+
+
+def listed_ids(run, handle, transport) -> dict:
+    """``{fingerprint: id}`` of task 'listed': the ids the modules give over the test's transport (over the API,
+    the appliance's own ids); the same certificates as the appliance lists."""
+    ids = {cert["sha256_fingerprint"]: cert["id"] for cert in run.result("listed")["certificates"]}
+    on_appliance = certificates_by_fingerprint(handle)
+    assert set(ids) == set(on_appliance)
+    assert len(set(ids.values())) == len(ids), "one id per certificate"
+    if transport == "api":
+        assert ids == {fingerprint: cert["id"] for fingerprint, cert in on_appliance.items()}
+    return ids
+
+
 def certificates_by_fingerprint(handle) -> dict:
     with handle.client() as client:
         return {cert["sha256_fingerprint"]: cert for cert in client.get("certificates").json()}
@@ -130,7 +146,7 @@ def closed_port(address: str = "127.0.0.2") -> int:
         return probe.getsockname()[1]
 
 
-def test_pkcs12_imported_bound_verified_and_idempotent(appliance_factory, play, tmp_path):
+def test_pkcs12_imported_bound_verified_and_idempotent(appliance_factory, play, tmp_path, transport):
     appliance = appliance_factory(ip_addresses=ADDRESSES)
     material = make_material(tmp_path / "pki")
     default = factory_default(appliance)
@@ -141,6 +157,7 @@ def test_pkcs12_imported_bound_verified_and_idempotent(appliance_factory, play, 
         [
             bind_import("import and bind", material, bind, friendly_name="support 2026"),
             bind_import("again", material, bind, friendly_name="support 2026"),
+            LISTED,
         ],
     )
 
@@ -162,16 +179,18 @@ def test_pkcs12_imported_bound_verified_and_idempotent(appliance_factory, play, 
     assert sorted(done["bindings"]) == ADDRESSES
     assert done["bindings"] == binding["bindings"]
     stored = certificates_by_fingerprint(appliance)[material.leaf_fp]
+    ids = listed_ids(run, appliance, transport)
+    assert done["certificate"]["id"] == ids[material.leaf_fp]
     for address in ADDRESSES:
         before, after = done["bindings"][address]["before"], done["bindings"][address]["after"]
         assert before == {
-            "certificate_id": default["id"],
+            "certificate_id": ids[default["sha256_fingerprint"]],
             "friendly_name": default["friendly_name"],
             "sha256_fingerprint": default["sha256_fingerprint"],
             "factory_default": True,
         }
         assert after == {
-            "certificate_id": stored["id"],
+            "certificate_id": ids[material.leaf_fp],
             "friendly_name": "support 2026",
             "sha256_fingerprint": material.leaf_fp,
             "factory_default": False,
@@ -289,11 +308,14 @@ def test_check_mode_skips_binding_of_a_certificate_not_yet_there(appliance_facto
         assert appliance.served_fingerprints(address) == [default_fp]
 
 
-def test_diff_shows_certificates_and_bindings(appliance, play, tmp_path):
+def test_diff_shows_certificates_and_bindings(appliance, play, tmp_path, transport):
     material = make_material(tmp_path / "pki")
     default = factory_default(appliance)
     bind = {"ip_addresses": ["127.0.0.2"], "hostnames": HOSTNAMES[:1], "site_port": "{{ bomgar_site_port }}"}
-    run = play({"appliance": appliance}, [bind_import("bind", material, bind, friendly_name="diffed")], diff=True)
+    run = play(
+        {"appliance": appliance}, [bind_import("bind", material, bind, friendly_name="diffed"), LISTED], diff=True
+    )
+    ids = listed_ids(run, appliance, transport)
     result = run.result("bind")
     assert not result["failed"], result.get("msg")
     diff = result["diff"]
@@ -302,7 +324,7 @@ def test_diff_shows_certificates_and_bindings(appliance, play, tmp_path):
     assert after_certificates == {material.leaf_fp, material.issuing_fp, material.root_fp}
     assert diff["before"]["bindings"] == {
         "127.0.0.2": {
-            "certificate_id": default["id"],
+            "certificate_id": ids[default["sha256_fingerprint"]],
             "friendly_name": default["friendly_name"],
             "sha256_fingerprint": default["sha256_fingerprint"],
             "factory_default": True,
@@ -310,17 +332,19 @@ def test_diff_shows_certificates_and_bindings(appliance, play, tmp_path):
     }
     assert diff["after"]["bindings"]["127.0.0.2"]["sha256_fingerprint"] == material.leaf_fp
     assert diff["after"]["bindings"]["127.0.0.2"]["friendly_name"] == "diffed"
+    assert diff["after"]["bindings"]["127.0.0.2"]["certificate_id"] == ids[material.leaf_fp]
     assert diff["after"]["bindings"] == {address: view["after"] for address, view in result["bindings"].items()}
     assert "diff" not in result["binding"], "the binding's diff is merged into the task's diff"
     assert "--- before" in run.stdout and "bindings" in run.stdout, "ansible-playbook --diff showed no diff"
 
 
-def test_failed_served_check_keeps_the_import_and_reports_bindings(appliance, play, tmp_path):
+def test_failed_served_check_keeps_the_import_and_reports_bindings(appliance, play, tmp_path, transport):
     material = make_material(tmp_path / "pki")
     default = factory_default(appliance)
     port = closed_port()
     bind = {"ip_addresses": ["127.0.0.2"], "hostnames": HOSTNAMES, "site_port": port, "verify_timeout": 3}
-    run = play({"appliance": appliance}, [bind_import("closed port", material, bind)])
+    run = play({"appliance": appliance}, [bind_import("closed port", material, bind), LISTED])
+    ids = listed_ids(run, appliance, transport)
     result = run.result("closed port")
     assert result["failed"]
     assert result["changed"] is True, "the certificate was imported and bound; only the check after it failed"
@@ -330,7 +354,7 @@ def test_failed_served_check_keeps_the_import_and_reports_bindings(appliance, pl
     assert result["bindings"] == {
         "127.0.0.2": {
             "before": {
-                "certificate_id": default["id"],
+                "certificate_id": ids[default["sha256_fingerprint"]],
                 "friendly_name": default["friendly_name"],
                 "sha256_fingerprint": default["sha256_fingerprint"],
                 "factory_default": True,
@@ -339,6 +363,7 @@ def test_failed_served_check_keeps_the_import_and_reports_bindings(appliance, pl
         }
     }
     assert result["bindings"]["127.0.0.2"]["after"]["sha256_fingerprint"] == material.leaf_fp
+    assert result["bindings"]["127.0.0.2"]["after"]["certificate_id"] == ids[material.leaf_fp]
     assert result["binding"]["bindings"] == result["bindings"]
     assert result["binding"]["served"] == {}, "nothing answered on the closed port"
     assert material.leaf_fp in result["imported"]
@@ -374,6 +399,7 @@ def test_no_secret_in_verbose_output(appliance, play, tmp_path):
         "PEM private key marker": "PRIVATE KEY-----",
         "PKCS#12 (base64)": content[40:100],
         **{f"key PEM line {number}": line for number, line in enumerate(key_lines, 1)},
+        **{f"credential {number}": secret for number, secret in enumerate(secrets_of(appliance), 1)},
     }
     places = {"stdout": run.stdout, "stderr": run.stderr, "recorded results": json.dumps(run.results)}
     leaks = [

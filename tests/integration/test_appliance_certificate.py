@@ -16,7 +16,7 @@ import json
 
 import serving_material
 from ansible_collections.bomgar.pki.plugins.module_utils.pki import keys
-from harness import api_state
+from harness import api_state, secrets_of
 
 ADDRESSES = ["127.0.0.2", "127.0.0.3"]
 # What the diff and ``deleted`` show of a certificate: names, fingerprint, dates, bindings; never key material.
@@ -51,7 +51,6 @@ def self_signed_task(title, friendly_name, *names):
         "subject_alt_name": [f"DNS:{name}" for name in names],
         "key_type": "ec",
         "self_signed": True,
-        "self_signed_days": 30,
     }
     return {"name": title, "bomgar.pki.appliance_csr": spec}
 
@@ -138,8 +137,8 @@ def test_check_mode_predicts_and_diff_shows_the_certificates(appliance, play):
         [self_signed_task("one", "lab one", "one.example.com"), self_signed_task("two", "lab two", "two.example.com")],
     )
     one, two = made["one"]["certificate"], made["two"]["certificate"]
-    listed = {cert["id"]: cert for cert in certificates_on(appliance)}
-    expected = [diff_entry(listed[one["id"]]), diff_entry(listed[two["id"]])]
+    listed = {cert["sha256_fingerprint"]: cert for cert in certificates_on(appliance)}
+    expected = [diff_entry(listed[one["sha256_fingerprint"]]), diff_entry(listed[two["sha256_fingerprint"]])]
     refs = [one["sha256_fingerprint"], two["id"], one["id"], one["sha256_fingerprint"].upper()]
 
     before = api_state(appliance)
@@ -181,6 +180,8 @@ def test_refusals_name_the_fix_and_delete_nothing(appliance_factory, play):
                     "site_port": "{{ bomgar_site_port }}",
                 },
             },
+            # The factory default as the modules see it over the test's transport (its id is the transport's).
+            {"name": "default", "bomgar.pki.appliance_certificate_info": {"certificates": ["Factory Default"]}},
         ],
     )
     free = made["free"]["certificate"]
@@ -188,7 +189,12 @@ def test_refusals_name_the_fix_and_delete_nothing(appliance_factory, play):
     bound = made["bound"]["certificate"]
     assert renewed[0]["id"] != renewed[1]["id"], "the renewal is a second certificate with the same friendly name"
     assert made["bind"]["changed"] is True and made["bind"]["ip_addresses"] == ["127.0.0.3"]
-    default = next(cert for cert in certificates_on(appliance) if cert["factory_default"])
+    [default] = made["default"]["certificates"]
+    assert default["factory_default"] is True
+    assert (
+        default["sha256_fingerprint"]
+        == next(c for c in certificates_on(appliance) if c["factory_default"])["sha256_fingerprint"]
+    )
 
     before = api_state(appliance)
     run = play(
@@ -231,7 +237,7 @@ def test_refusals_name_the_fix_and_delete_nothing(appliance_factory, play):
     assert appliance.served_fingerprints("127.0.0.3") == [bound["sha256_fingerprint"]], "still served"
 
 
-def test_no_token_in_verbose_output(appliance, play):
+def test_no_token_in_verbose_output(appliance, play, transport):
     hosts = {"appliance": appliance}
     made = make_certificates(play, hosts, [self_signed_task("one", "lab one", "one.example.com")])
     fingerprint = made["one"]["certificate"]["sha256_fingerprint"]
@@ -245,10 +251,11 @@ def test_no_token_in_verbose_output(appliance, play):
     assert "task path" in run.stdout.lower(), "the run was not verbose"
     assert run.result("delete")["changed"] is True and run.result("refused")["failed"]
     assert fingerprint in run.stdout
-    token = appliance.token
-    assert token not in run.stdout and token not in run.stderr
-    assert token not in json.dumps(run.results)
-    assert run.result("delete")["invocation"]["module_args"]["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    for secret in secrets_of(appliance):
+        assert secret not in run.stdout and secret not in run.stderr
+        assert secret not in json.dumps(run.results)
+    credential = "password" if transport == "web" else "api_token"
+    assert run.result("delete")["invocation"]["module_args"][credential] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
 
 def test_a_ca_certificate_that_completes_a_served_chain_is_not_deleted_unless_allowed(appliance, play, tmp_path):

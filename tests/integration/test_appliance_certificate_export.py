@@ -24,7 +24,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import load_pem_x509_certificates
-from harness import api_state
+from harness import api_state, secrets_of
 
 PASSPHRASE = "Export-Passphrase-Tulip-8812"
 SITE = "site certificate"
@@ -90,7 +90,7 @@ def write_task(title, field, dest, mode="0600"):
     }
 
 
-def test_pem_export_holds_the_chain_leaf_first_and_no_key(appliance, play, seeded, tmp_path):
+def test_pem_export_holds_the_chain_leaf_first_and_no_key(appliance, play, seeded, tmp_path, transport):
     site = seeded["site"]
     spelled = site["sha256_fingerprint"].replace(":", "").upper()
     before = api_state(appliance)
@@ -98,8 +98,11 @@ def test_pem_export_holds_the_chain_leaf_first_and_no_key(appliance, play, seede
         export_task("by name", certificate=SITE),
         write_task("write the chain", "content", tmp_path / "chain.pem", "0644"),
         export_task("by fingerprint, without the chain", certificate=spelled, include_chain=False),
+        # By id: the one the previous export reported, as the test's transport gives ids.
         export_task(
-            "covering the names", certificate=site["id"], hostnames=["node1.example.com", "support.example.com"]
+            "covering the names",
+            certificate="{{ exported.certificate.id }}",
+            hostnames=["node1.example.com", "support.example.com"],
         ),
     ]
 
@@ -111,16 +114,22 @@ def test_pem_export_holds_the_chain_leaf_first_and_no_key(appliance, play, seede
     assert whole["format"] == "pem" and whole["includes_private_key"] is False
     assert whole["certificates"] == site["chain"]
     assert whole["filename"].endswith(".pem")
-    assert {key: whole["certificate"][key] for key in ("id", "sha256_fingerprint", "chain")} == {
-        key: site[key] for key in ("id", "sha256_fingerprint", "chain")
+    assert {key: whole["certificate"][key] for key in ("sha256_fingerprint", "chain")} == {
+        key: site[key] for key in ("sha256_fingerprint", "chain")
     }
+    if transport == "api":
+        assert whole["certificate"]["id"] == site["id"]
     assert "PRIVATE KEY" not in whole["content"] and "pkcs12" not in whole
     written = (tmp_path / "chain.pem").read_bytes()
     assert [fingerprint_of(cert) for cert in load_pem_x509_certificates(written)] == site["chain"]
     leaf_only = run.result("by fingerprint, without the chain")
     assert leaf_only["certificates"] == [site["sha256_fingerprint"]]
     assert leaf_only["content"].count("BEGIN CERTIFICATE") == 1
-    assert run.result("covering the names")["certificates"] == site["chain"]
+    assert leaf_only["certificate"]["id"] == whole["certificate"]["id"], "one certificate, one id"
+    by_id = run.result("covering the names")
+    assert by_id["certificates"] == site["chain"]
+    assert by_id["certificate"]["id"] == whole["certificate"]["id"]
+    assert by_id["certificate"]["sha256_fingerprint"] == site["sha256_fingerprint"]
     assert api_state(appliance) == before
 
 
@@ -315,7 +324,7 @@ def test_no_passphrase_key_or_pkcs12_in_verbose_output_without_no_log(appliance,
         "PKCS#12 (base64)": encoded[100:160],
         "private key (PKCS#8, base64)": key_der[40:100],
         "PEM private key marker": "PRIVATE KEY-----",
-        "API token": appliance.token,
+        **{f"credential {number}": secret for number, secret in enumerate(secrets_of(appliance), 1)},
     }
     places = {"stdout": run.stdout, "stderr": run.stderr, "recorded results": json.dumps(run.results)}
     leaks = [

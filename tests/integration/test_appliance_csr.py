@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 
 from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, hostnames, keys, subject_fields
 from cryptography import x509
@@ -66,7 +67,7 @@ def test_request_is_created_once_and_check_mode_predicts(appliance, play):
     assert api_state(appliance) == state
 
 
-def test_changed_spec_replaces_the_pending_request(appliance, play):
+def test_changed_spec_replaces_the_pending_request(appliance, play, transport):
     hosts = {"appliance": appliance}
     first = play(hosts, [csr_task("create", **SPEC)]).result("create")
     assert first["changed"] is True
@@ -78,15 +79,33 @@ def test_changed_spec_replaces_the_pending_request(appliance, play):
     assert check["changed"] is True
     assert api_state(appliance) == before
 
-    run = play(hosts, [csr_task("sans", **changed_sans), csr_task("key", **new_key)], diff=True)
-    sans = run.result("sans")
+    sans = play(hosts, [csr_task("sans", **changed_sans)], diff=True).result("sans")
     assert sans["changed"] is True
     assert sans["diff"]["before"]["subject_alt_name"] == SPEC["subject_alt_name"]
     assert sans["diff"]["after"]["subject_alt_name"] == changed_sans["subject_alt_name"]
     assert sans["request"]["id"] != first["request"]["id"]
-    assert sans["request"]["public_key_fingerprint"] == first["request"]["public_key_fingerprint"]
+    assert sans["key"]["name"] == first["key"]["name"] == SPEC["friendly_name"]
+    if transport == "api":
+        assert sans["request"]["public_key_fingerprint"] == first["request"]["public_key_fingerprint"]
+    else:
+        # Over web Delete Request takes the request's key along (docs/web-interface.md): the new request gets a new
+        # key of the same kind and name, and the diff shows it.
+        assert (sans["key"]["type"], sans["key"]["size"]) == (first["key"]["type"], first["key"]["size"])
+        assert sans["request"]["public_key_fingerprint"] != first["request"]["public_key_fingerprint"]
+        assert sans["diff"]["after"]["public_key_fingerprint"] == sans["key"]["public_key_fingerprint"]
+    remaining = requests_named(appliance, SPEC["friendly_name"])
+    assert [r["public_key_fingerprint"] for r in remaining] == [sans["request"]["public_key_fingerprint"]]
+    assert [r["subject_alt_name"] for r in remaining] == [changed_sans["subject_alt_name"]], "replaced, not added"
 
-    rekeyed = run.result("key")
+    before = api_state(appliance)
+    rekeyed = play(hosts, [csr_task("key", **new_key)], diff=True).result("key")
+    if transport == "web":
+        # Over web a new key is named after the request that makes it: a key of another name is refused before
+        # anything is deleted.
+        assert rekeyed["failed"] and rekeyed["error"] == "not_possible_over_web", rekeyed
+        assert "'support ec'" in rekeyed["msg"] and "state: absent" in rekeyed["msg"]
+        assert api_state(appliance) == before
+        return
     assert rekeyed["changed"] is True
     diff = rekeyed["diff"]
     assert diff["before"]["key"] == SPEC["friendly_name"] and diff["after"]["key"] == "support ec"
@@ -132,11 +151,12 @@ def test_self_signed_certificate(appliance, play):
         "subject_alt_name": ["DNS:lab.example.com"],
         "key_type": "ec",
         "self_signed": True,
-        "self_signed_days": 30,
+        # The appliance's own validity: the web's New Certificate form has no other (docs/web-interface.md).
+        "self_signed_days": 365,
     }
     before = api_state(appliance)
     check = play(hosts, [csr_task("self-signed", **spec)], check=True, diff=True).result("self-signed")
-    assert check["changed"] is True and check["diff"]["after"]["validity_days"] == 30
+    assert check["changed"] is True and check["diff"]["after"]["validity_days"] == 365
     assert api_state(appliance) == before
 
     changed = {**spec, "subject_alt_name": ["DNS:lab.example.com", "DNS:lab2.example.com"]}
@@ -153,6 +173,10 @@ def test_self_signed_certificate(appliance, play):
     assert "request" not in created and "csr" not in created
     assert created["diff"]["after"]["sha256_fingerprint"] == cert["sha256_fingerprint"]
     assert created["diff"]["after"]["not_after"] == cert["not_after"]
+    lifetime = datetime.datetime.fromisoformat(cert["not_after"][:-1]) - datetime.datetime.fromisoformat(
+        cert["not_before"][:-1]
+    )
+    assert datetime.timedelta(days=365) <= lifetime <= datetime.timedelta(days=365, minutes=6), lifetime
 
     again = run.result("again")
     assert again["changed"] is False and again["certificate"]["id"] == cert["id"]
@@ -164,10 +188,13 @@ def test_self_signed_certificate(appliance, play):
     assert replaced["certificate"]["public_key_fingerprint"] == cert["public_key_fingerprint"], "key reused"
     with appliance.client() as client:
         named = client.get("certificates", params={"friendly_name": spec["friendly_name"]}).json()
-    assert {c["id"] for c in named} == {cert["id"], replaced["certificate"]["id"]}, "the old certificate must stay"
+    assert {c["sha256_fingerprint"] for c in named} == {
+        cert["sha256_fingerprint"],
+        replaced["certificate"]["sha256_fingerprint"],
+    }, "the old certificate must stay"
 
 
-def test_absent_deletes_only_the_pending_request(appliance, play):
+def test_absent_deletes_only_the_pending_request(appliance, play, transport):
     hosts = {"appliance": appliance}
     created = play(hosts, [csr_task("create", **SPEC)]).result("create")
     before = api_state(appliance)
@@ -189,14 +216,32 @@ def test_absent_deletes_only_the_pending_request(appliance, play):
     assert removed["diff"]["after"] == {}
     assert run.result("remove again")["changed"] is False
     assert requests_named(appliance, SPEC["friendly_name"]) == []
-    with appliance.client() as client:
-        assert created["key"]["id"] in {key["id"] for key in client.get("keys").json()}, "the key stays"
+    after = api_state(appliance)
+    for part in ("status/basics", "network/ip-addresses", "certificates"):
+        assert after[part] == before[part], part
+    key_names = {key["name"] for key in after["keys"]}
+    if transport == "api":
+        assert created["key"]["name"] in key_names, "the key stays"
+        assert key_names == {key["name"] for key in before["keys"]}
+    else:
+        # Over web Delete Request takes the request's key along when nothing else uses it (docs/web-interface.md);
+        # every other key stays.
+        assert key_names == {key["name"] for key in before["keys"]} - {created["key"]["name"]}
 
 
 def test_bad_input_fails_with_the_fix_and_changes_nothing(appliance, play):
     hosts = {"appliance": appliance}
     with appliance.client() as client:
-        assert client.post("keys", json={"name": "existing rsa", "type": "rsa", "size": 2048}).status_code == 201
+        key = client.post("keys", json={"name": "existing rsa", "type": "rsa", "size": 2048})
+        assert key.status_code == 201
+        # A request uses the key: over web a key's kind is read from what uses it (docs/web-interface.md).
+        request = {
+            "friendly_name": "existing rsa",
+            "key_id": key.json()["id"],
+            "subject": {"common_name": "Example Support"},
+            "subject_alt_name": ["DNS:support.example.com"],
+        }
+        assert client.post("certificate-requests", json=request).status_code == 201
     before = api_state(appliance)
     base = {"friendly_name": "bad", "common_name": "Example Support", "subject_alt_name": ["DNS:support.example.com"]}
     tasks = [

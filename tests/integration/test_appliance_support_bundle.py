@@ -19,13 +19,15 @@ import zipfile
 from ansible_collections.bomgar.pki.plugins.module_utils.pki import builder, formats, keys, subject_fields
 from ansible_collections.bomgar.pki.plugins.module_utils.pki.fingerprints import certificate_fingerprint
 from cryptography.hazmat.primitives import serialization
-from harness import api_state
+from harness import api_state, secrets_of
 
 MEMBERS = ["certificate.pem", "manifest.json", "status-basics.json", "status-basics.txt"]
 AIA_URL = "http://pki.example.com/issuing-ca.cer"
 
 
 def bundle_task(title, check_mode=None, **args):
+    """A task of the module; without the screenshot of Status :: Basics unless ``screenshot`` is given."""
+    args.setdefault("screenshot", False)
     task = {"name": title, "bomgar.pki.appliance_support_bundle": args, "ignore_errors": True}
     if check_mode is not None:
         task["check_mode"] = check_mode
@@ -156,7 +158,8 @@ def test_self_signed_bundle_check_mode_idempotency_and_contents(appliance, play,
     assert listed == {name: hashlib.sha256(members[name]).hexdigest() for name in MEMBERS if name != "manifest.json"}
     assert all(m["why"] for m in manifest["members"])
     everything = b"".join(members.values())
-    assert b"PRIVATE KEY" not in everything and appliance.token.encode() not in everything
+    assert b"PRIVATE KEY" not in everything
+    assert not [secret for secret in secrets_of(appliance) if secret.encode() in everything + run.stdout.encode()]
 
     recheck_task = bundle_task("predict", certificate="support-selfsigned", dest=str(dest), incident="7654321")
     recheck = play(hosts, [recheck_task], check=True)
@@ -289,3 +292,67 @@ def test_a_dest_that_is_no_regular_file_or_cannot_be_written_fails_at_once_in_wo
     proc = run.result("proc")
     assert proc["failed"] and "cannot be written to dest '/proc/1/support-bundle.zip'" in proc["msg"], proc["msg"]
     assert "Unexpected failure" not in proc["msg"] and "Traceback" not in run.stdout
+
+
+# --- the screenshot of Status :: Basics ----------------------------------------------------------------------
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", "not a PNG"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_the_bundle_holds_a_screenshot_of_status_basics_kept_while_the_page_stays(appliance, play, tmp_path, transport):
+    """Over web with the task's own session, over api with the web credentials given to the task."""
+    hosts = {"appliance": appliance}
+    self_signed_on(appliance)
+    dest = tmp_path / "bundle.zip"
+    web_login = {} if transport == "web" else {"username": appliance.username, "password": appliance.password}
+    task = bundle_task("write", certificate="support-selfsigned", dest=str(dest), screenshot=True, **web_login)
+    run = play(hosts, [task, {**task, "name": "again"}], diff=True, verbosity=3)
+    written, again = run.result("write"), run.result("again")
+    assert not written["failed"], written
+    assert not written.get("warnings"), written.get("warnings")
+    assert [m["name"] for m in written["members"]] == sorted([*MEMBERS, "status-basics.png"])
+    assert again["changed"] is False and again["sha256"] == written["sha256"], "the same page gave another bundle"
+    members = read_zip(dest)
+    width, height = png_size(members["status-basics.png"])
+    assert (width, height) == (1280, 960)
+    assert len(members["status-basics.png"]) > 20_000, "the screenshot is (nearly) blank"
+    manifest = json.loads(members["manifest.json"])
+    assert {m["name"] for m in manifest["members"]} >= {"status-basics.png"}
+    assert len(manifest["status_basics_page_sha256"]) == 64
+    everything = b"".join(members.values()) + run.stdout.encode()
+    for secret in secrets_of(appliance):
+        assert secret.encode() not in everything
+    (tmp_path / "status-basics.png").write_bytes(members["status-basics.png"])
+
+
+def test_without_chromium_or_web_credentials_the_bundle_says_why_and_has_no_screenshot(
+    shared_appliance, play, tmp_path, transport
+):
+    hosts = {"appliance": shared_appliance}
+    no_chromium = bundle_task(
+        "no chromium",
+        certificate="Factory Default",
+        dest=str(tmp_path / "a.zip"),
+        screenshot=True,
+        chromium_path=str(tmp_path / "no-such-chromium"),
+    )
+    tasks = [no_chromium]
+    if transport == "api":
+        tasks.append(
+            bundle_task("no login", certificate="Factory Default", dest=str(tmp_path / "b.zip"), screenshot=True)
+        )
+    run = play(hosts, tasks)
+    result = run.result("no chromium")
+    assert not result["failed"], result
+    assert "status-basics.png" not in [m["name"] for m in result["members"]]
+    assert any("chromium_path" in warning and "not an executable file" in warning for warning in result["warnings"])
+    assert (tmp_path / "a.zip").exists()
+    if transport == "api":
+        result = run.result("no login")
+        assert not result["failed"], result
+        assert "status-basics.png" not in [m["name"] for m in result["members"]]
+        assert any("username and password" in warning for warning in result["warnings"]), result["warnings"]

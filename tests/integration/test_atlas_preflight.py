@@ -18,7 +18,7 @@ import threading
 import time
 
 import pytest
-from harness import api_state
+from harness import api_state, connection_options, secrets_of
 
 NAMES = ("primary", "node1", "node2")
 SANS = ["DNS:support.example.com", "DNS:*.example.com"]
@@ -36,18 +36,26 @@ def preflight_task(title: str, **args) -> dict:
     return {"name": title, "bomgar.pki.atlas_preflight": args, "run_once": True, "ignore_errors": True}
 
 
-def entry(handle, name: str, **overrides) -> dict:
+def entry(handle, name: str, transport: str, **overrides) -> dict:
     values = {
         "host": name,
-        "appliance_url": handle.api_url,
-        "api_token": handle.token,
-        "ca_path": str(handle.ca_path),
+        **connection_options(handle, transport),
         "hostname": handle.hostname,
         "ip_addresses": list(handle.ip_addresses),
         "primary": name == "primary",
     }
     values.update(overrides)
     return values
+
+
+def no_answer(url: str, transport: str) -> str:
+    """How an appliance that never answers is reported: the first request of the transport's read of it."""
+    if transport == "api":
+        return f"The appliance at {url}/appliance/api/v1 gave no complete answer to GET /appliance/api/v1/status/basics"
+    return f"The appliance at {url} gave no complete answer to GET /appliance/login"
+
+
+CREDENTIALS = {"api": "bomgar_api_token", "web": "bomgar_username, bomgar_password"}
 
 
 @contextlib.contextmanager
@@ -59,7 +67,7 @@ def silent_listener():
         yield f"https://127.0.0.1:{server.getsockname()[1]}"
 
 
-def test_a_site_that_is_ready_passes_with_what_the_certificate_must_cover(fleet, play):
+def test_a_site_that_is_ready_passes_with_what_the_certificate_must_cover(fleet, play, transport):
     appliances = "{{ ['primary', 'node1', 'node2'] | bomgar.pki.atlas_site_appliances(hostvars, ['primary']) }}"
     site_hostname = fleet["primary"].site_hostname
     tasks = [
@@ -80,20 +88,24 @@ def test_a_site_that_is_ready_passes_with_what_the_certificate_must_cover(fleet,
     assert ready["appliances"]["node1"]["status"]["ip_addresses"] == fleet["node1"].ip_addresses
     no_names = run.result("no names")
     assert no_names["failed"] and no_names["msg"].startswith(HEADER + " There are no subject alternative names")
-    assert fleet["primary"].token not in run.stdout + str(run.results)
+    for handle in fleet.values():
+        for secret in secrets_of(handle):
+            assert secret not in run.stdout + str(run.results)
     assert [api_state(handle) for handle in fleet.values()] == before
 
 
-def test_every_problem_of_the_site_at_once(fleet, play):
+def test_every_problem_of_the_site_at_once(fleet, play, transport):
     site_hostname = fleet["primary"].site_hostname
     entries = [
-        entry(fleet["primary"], "primary"),
-        entry(fleet["node1"], "node1", hostname="node1.eu.example.com", primary=True),
-        entry(fleet["node2"], "node2", hostname=None, ip_addresses=[*fleet["node2"].ip_addresses, "127.0.9.9"]),
+        entry(fleet["primary"], "primary", transport),
+        entry(fleet["node1"], "node1", transport, hostname="node1.eu.example.com", primary=True),
+        entry(
+            fleet["node2"], "node2", transport, hostname=None, ip_addresses=[*fleet["node2"].ip_addresses, "127.0.9.9"]
+        ),
         {
+            **connection_options(fleet["node2"], transport),
             "host": "node3",
             "appliance_url": "https://127.0.0.1:1",
-            "api_token": "no-token-for-node3",
             "hostname": "node3.example.com",
         },
     ]
@@ -110,13 +122,14 @@ def test_every_problem_of_the_site_at_once(fleet, play):
     assert "node1.eu.example.com (node1)" in problems[1]
     assert problems[2] == "No bomgar_appliance_hostname in the inventory for: node2."
     assert problems[3].startswith("Not reachable: node3 (https://127.0.0.1:1): Cannot reach the appliance")
+    assert problems[3].endswith(f"correct its bomgar_appliance_url, {CREDENTIALS[transport]} and bomgar_ca_path.")
     assert problems[4].startswith("IP addresses the appliance does not have: node2 (127.0.9.9).")
     assert len(problems) == 5
     assert found["failed_hosts"] == ["node3"]
 
 
-def test_the_certificate_to_roll_out_is_read_on_the_primary(fleet, play):
-    entries = [entry(fleet["primary"], "primary"), entry(fleet["node1"], "node1")]
+def test_the_certificate_to_roll_out_is_read_on_the_primary(fleet, play, transport):
+    entries = [entry(fleet["primary"], "primary", transport), entry(fleet["node1"], "node1", transport)]
     tasks = [
         preflight_task("the factory default", appliances=entries, certificate="Factory Default"),
         preflight_task("unknown", appliances=entries, certificate="support.example.org"),
@@ -138,12 +151,13 @@ def test_the_certificate_to_roll_out_is_read_on_the_primary(fleet, play):
     assert "Certificates there: 'Factory Default'" in unknown["problems"][0]
 
 
-def test_the_timeout_is_the_one_given_per_appliance(fleet, play):
+def test_the_timeout_is_the_one_given_per_appliance(fleet, play, transport):
     with silent_listener() as silent, silent_listener() as slower:
         entries = [
-            entry(fleet["primary"], "primary"),
-            entry(fleet["node1"], "node1", appliance_url=silent),
-            entry(fleet["node2"], "node2", appliance_url=slower, timeout=1),
+            # The primary answers, within a timeout of its own (a read over web is several pages).
+            entry(fleet["primary"], "primary", transport, timeout=15),
+            entry(fleet["node1"], "node1", transport, appliance_url=silent),
+            entry(fleet["node2"], "node2", transport, appliance_url=slower, timeout=1),
         ]
         tasks = [preflight_task("silent", appliances=entries, subject_alt_name=SANS, timeout=0.5)]
         started = time.monotonic()
@@ -153,12 +167,8 @@ def test_the_timeout_is_the_one_given_per_appliance(fleet, play):
     found = run.result("silent")
     assert found["failed"] and found["failed_hosts"] == ["node1", "node2"]
     whole = "(timeout, for the whole read of this appliance)"
-    assert (
-        f"node1 ({silent}): The appliance at {silent}/appliance/api/v1 gave no complete answer to GET "
-        f"/appliance/api/v1/status/basics within 0.5 s {whole}"
-    ) in found["msg"]
-    assert f"node2 ({slower}): The appliance at {slower}/appliance/api/v1 gave no complete answer" in found["msg"]
-    assert f"within 1 s {whole}" in found["msg"]
+    assert f"node1 ({silent}): {no_answer(silent, transport)} within 0.5 s {whole}" in found["msg"]
+    assert f"node2 ({slower}): {no_answer(slower, transport)} within 1 s {whole}" in found["msg"]
     # Each appliance is given up on at its own timeout, side by side: far less than the default of 15 s.
     assert elapsed < 40, elapsed
 
@@ -194,16 +204,19 @@ class FrozenNode:
         self.server.close()
 
 
-def test_a_frozen_node_is_given_up_on_at_its_timeout_retries_included(fleet, play):
+def test_a_frozen_node_is_given_up_on_at_its_timeout_retries_included(fleet, play, transport):
     frozen = FrozenNode()
     try:
-        entries = [entry(fleet["primary"], "primary"), entry(fleet["node1"], "node1", appliance_url=frozen.url)]
+        entries = [
+            entry(fleet["primary"], "primary", transport),
+            entry(fleet["node1"], "node1", transport, appliance_url=frozen.url),
+        ]
         run = play(fleet, [preflight_task("frozen", appliances=entries, subject_alt_name=SANS, timeout=3)])
     finally:
         frozen.close()
     found = run.result("frozen")
     assert found["failed"] and found["failed_hosts"] == ["node1"]
-    assert "gave no complete answer to GET /appliance/api/v1/status/basics within 3 s" in found["msg"]
+    assert f"{no_answer(frozen.url, transport)} within 3 s" in found["msg"]
     assert all(len(times) == 2 for times in frozen.connections), "every connection to the node was closed"
     # From the first connection to the last one closed: the timeout, not four times it plus the backoff (15.5 s).
     span = frozen.connections[-1][1] - frozen.connections[0][0]

@@ -1,14 +1,15 @@
 # Copyright (c) 2026 bomgar.pki contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The AWX credential type in examples/awx/credential-type.yml.
+"""The AWX credential types in examples/awx: credential-type.yml (the API) and credential-type-web.yml (the
+/appliance web interface).
 
 What it injects is checked against what the collection reads, taken from the collection itself: the
 environment variables are the fallbacks of the modules' connection options (the runner's argument spec, as
 the connection doc fragment documents them); the extra variables are the inventory variables the roles hand
 to those options in their ``module_defaults``. Secrets are marked secret, and the injector templates use
 only declared inputs. Finally the injectors are rendered the way AWX renders them and a playbook connects to
-a reference appliance with nothing but what they give, without the token showing anywhere.
+a reference appliance with nothing but what they give, without the token or the password showing anywhere.
 """
 
 from __future__ import annotations
@@ -26,19 +27,42 @@ from harness import ROOT, run_playbook
 from jinja2 import meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-CREDENTIAL_TYPE = ROOT / "examples" / "awx" / "credential-type.yml"
+AWX = ROOT / "examples" / "awx"
+# Each credential type, with its secret inputs and the inputs a reference appliance's handle gives it.
+CREDENTIAL_TYPES = {
+    "credential-type.yml": {
+        "secrets": {"api_token"},
+        "inputs": lambda handle: {"api_token": handle.token},
+        "defaults": {"api_token": "{{ bomgar_api_token }}"},
+    },
+    "credential-type-web.yml": {
+        "secrets": {"password"},
+        "inputs": lambda handle: {"username": handle.username, "password": handle.password},
+        "defaults": {
+            "transport": "{{ bomgar_transport }}",
+            "username": "{{ bomgar_username }}",
+            "password": "{{ bomgar_password }}",
+        },
+    },
+}
 DOC_FRAGMENT = ROOT / "plugins" / "doc_fragments" / "connection.py"
 ACTION_GROUP = "group/bomgar.pki.appliance"
 # The names AWX itself provides to injector templates: the files written by the file injector.
 AWX_NAMESPACES = {"tower", "awx"}
 
 
-def _credential_type() -> dict:
-    return yaml.safe_load(CREDENTIAL_TYPE.read_text(encoding="utf-8"))
+@pytest.fixture(params=sorted(CREDENTIAL_TYPES))
+def credential_file(request) -> str:
+    """The file name of one credential type of examples/awx."""
+    return request.param
 
 
-def _fields() -> dict:
-    return {field["id"]: field for field in _credential_type()["inputs"]["fields"]}
+def _credential_type(name: str) -> dict:
+    return yaml.safe_load((AWX / name).read_text(encoding="utf-8"))
+
+
+def _fields(name: str) -> dict:
+    return {field["id"]: field for field in _credential_type(name)["inputs"]["fields"]}
 
 
 def _env_fallbacks() -> dict:
@@ -77,9 +101,9 @@ def _role_connection_variables() -> dict:
     return found
 
 
-def _templates() -> dict:
+def _templates(credential_file: str) -> dict:
     """Every injector template by where it is: ``env.NAME``, ``extra_vars.NAME``, ``file.template``."""
-    injectors = _credential_type()["injectors"]
+    injectors = _credential_type(credential_file)["injectors"]
     templates = {}
     for kind in ("env", "extra_vars", "file"):
         for name, template in (injectors.get(kind) or {}).items():
@@ -91,9 +115,9 @@ def _inputs_used(template: str) -> set:
     return meta.find_undeclared_variables(ImmutableSandboxedEnvironment().parse(template)) - AWX_NAMESPACES
 
 
-def render(inputs: dict, workdir: Path) -> dict:
+def render(name: str, inputs: dict, workdir: Path) -> dict:
     """The injectors rendered as AWX renders them: the file first, then env and extra_vars with its name."""
-    injectors = _credential_type()["injectors"]
+    injectors = _credential_type(name)["injectors"]
     sandbox = ImmutableSandboxedEnvironment()
     namespace = {name: value for name, value in inputs.items() if value != ""}
     namespace["tower"] = SimpleNamespace()
@@ -113,8 +137,8 @@ def render(inputs: dict, workdir: Path) -> dict:
     }
 
 
-def test_the_credential_type_is_what_the_awx_api_takes():
-    credential_type = _credential_type()
+def test_the_credential_type_is_what_the_awx_api_takes(credential_file):
+    credential_type = _credential_type(credential_file)
     assert set(credential_type) <= {"name", "description", "kind", "inputs", "injectors"}
     assert credential_type["kind"] in ("cloud", "net")
     fields = credential_type["inputs"]["fields"]
@@ -127,19 +151,19 @@ def test_the_credential_type_is_what_the_awx_api_takes():
     assert set(credential_type["injectors"]) <= {"env", "extra_vars", "file"}
 
 
-def test_injected_environment_variables_are_the_modules_fallbacks():
+def test_injected_environment_variables_are_the_modules_fallbacks(credential_file):
     fallbacks = _env_fallbacks()
     documented = set(re.findall(r"E\((BOMGAR_[A-Z_]+)\)", DOC_FRAGMENT.read_text(encoding="utf-8")))
     assert fallbacks and set(fallbacks) <= documented
-    for name in _credential_type()["injectors"]["env"]:
+    for name in _credential_type(credential_file)["injectors"]["env"]:
         assert name in fallbacks, f"{name} is not read by the modules; they read {sorted(fallbacks)}"
 
 
-def test_injected_extra_vars_are_the_inventory_variables_the_roles_read():
+def test_injected_extra_vars_are_the_inventory_variables_the_roles_read(credential_file):
     read_by_roles = _role_connection_variables()
     site_variables = set(atlas.SITE_VARIABLES.values())
     assert "bomgar_appliance_url" in read_by_roles
-    injectors = _credential_type()["injectors"]
+    injectors = _credential_type(credential_file)["injectors"]
     fallbacks = _env_fallbacks()
     for name, template in injectors["extra_vars"].items():
         assert name in read_by_roles, f"{name} is not read by any role; they read {sorted(read_by_roles)}"
@@ -151,12 +175,12 @@ def test_injected_extra_vars_are_the_inventory_variables_the_roles_read():
         assert {fallbacks[env] for env in same} <= read_by_roles[name]
 
 
-def test_secrets_are_marked_secret():
-    fields = _fields()
+def test_secrets_are_marked_secret(credential_file):
+    fields = _fields(credential_file)
     secret_options = {option for option, spec in CONNECTION_ARGUMENT_SPEC.items() if spec.get("no_log")}
     fallbacks = _env_fallbacks()
     read_by_roles = _role_connection_variables()
-    injectors = _credential_type()["injectors"]
+    injectors = _credential_type(credential_file)["injectors"]
     checked = set()
     for kind, options_of in (("env", lambda n: {fallbacks[n]}), ("extra_vars", lambda n: read_by_roles[n])):
         for name, template in injectors[kind].items():
@@ -164,16 +188,16 @@ def test_secrets_are_marked_secret():
                 for field in _inputs_used(template):
                     assert fields[field].get("secret") is True, f"{field} feeds {name}, a secret, but is not secret"
                     checked.add(field)
-    assert checked == {"api_token"}
+    assert checked == CREDENTIAL_TYPES[credential_file]["secrets"]
     for field in fields.values():
         if re.search(r"token|password|passphrase|secret|key", field["id"]):
             assert field.get("secret") is True, f"{field['id']} looks like a secret but is not marked secret"
 
 
-def test_injector_templates_use_only_declared_inputs():
-    fields = _fields()
-    has_file = bool(_credential_type()["injectors"].get("file"))
-    for where, template in _templates().items():
+def test_injector_templates_use_only_declared_inputs(credential_file):
+    fields = _fields(credential_file)
+    has_file = bool(_credential_type(credential_file)["injectors"].get("file"))
+    for where, template in _templates(credential_file).items():
         parsed = ImmutableSandboxedEnvironment().parse(template)
         undeclared = _inputs_used(template) - set(fields)
         assert not undeclared, f"{where} uses {sorted(undeclared)}, which are not inputs"
@@ -185,16 +209,19 @@ def test_injector_templates_use_only_declared_inputs():
                 assert node.attr == "filename", f"{where}: {node.node.name}.{node.attr} is not something AWX provides"
 
 
-def test_every_required_input_is_used_by_an_injector():
-    used = set().union(*(_inputs_used(template) for template in _templates().values()))
-    assert set(_credential_type()["inputs"]["required"]) <= used
-    assert set(_fields()) <= used
+def test_every_required_input_is_used_by_an_injector(credential_file):
+    used = set().union(*(_inputs_used(template) for template in _templates(credential_file).values()))
+    assert set(_credential_type(credential_file)["inputs"]["required"]) <= used
+    assert set(_fields(credential_file)) <= used
 
 
 @pytest.mark.parametrize("source", ["extra_vars", "env"])
-def test_a_playbook_reaches_the_appliance_with_what_the_credential_injects(appliance, tmp_path, source):
-    token = appliance.token
-    injected = render({"api_token": token, "ca_certificate": Path(appliance.ca_path).read_text()}, tmp_path)
+def test_a_playbook_reaches_the_appliance_with_what_the_credential_injects(
+    appliance, tmp_path, source, credential_file
+):
+    kind = CREDENTIAL_TYPES[credential_file]
+    inputs = {**kind["inputs"](appliance), "ca_certificate": Path(appliance.ca_path).read_text()}
+    injected = render(credential_file, inputs, tmp_path)
     inventory = {
         "all": {
             "hosts": {
@@ -210,7 +237,7 @@ def test_a_playbook_reaches_the_appliance_with_what_the_credential_injects(appli
     # extra variables), or, with nothing but the URL given, from the environment the credential sets.
     defaults = {"appliance_url": "{{ bomgar_appliance_url }}"}
     if source == "extra_vars":
-        defaults.update(api_token="{{ bomgar_api_token }}", ca_path="{{ bomgar_ca_path | default(omit) }}")
+        defaults.update(kind["defaults"], ca_path="{{ bomgar_ca_path | default(omit) }}")
     play = {
         "name": "credential",
         "hosts": "all",
@@ -237,4 +264,5 @@ def test_a_playbook_reaches_the_appliance_with_what_the_credential_injects(appli
     assert not result["failed"]
     assert result["bindings"], result
     for text in (run.stdout, run.stderr, json.dumps(run.results)):
-        assert token not in text
+        for secret in (appliance.token, appliance.password):
+            assert secret not in text

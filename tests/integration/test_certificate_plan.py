@@ -16,7 +16,7 @@ import socket
 from types import SimpleNamespace
 
 import pytest
-from harness import api_state
+from harness import api_state, secrets_of
 from test_role_certificate import (
     ADDRESSES,
     BIND_TASK,
@@ -35,7 +35,12 @@ PLAN = "plan"
 PLAN_TASK = "bomgar.pki.certificate : Plan"
 FLEET_TASK = "bomgar.pki.certificate : Read the appliances and decide what to do, and why"
 OTHER_ADDRESSES = ["127.0.0.4"]
-CONNECTION = ("appliance_url", "api_token", "ca_path")
+CONNECTION = ("appliance_url", "transport", "api_token", "username", "password", "ca_path")
+# The inventory variables of each transport's credentials (what harness.connection_vars writes).
+CREDENTIALS = {
+    "api": {"api_token": "bomgar_api_token"},
+    "web": {"transport": "bomgar_transport", "username": "bomgar_username", "password": "bomgar_password"},
+}
 PASSPHRASE = "Plan-Passphrase-Kestrel-2718"
 WRONG_PASSPHRASE = "Wrong-Passphrase-Heron-3141"
 
@@ -50,13 +55,22 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def entry(host: str, **overrides) -> dict:
-    """One appliance's entry: the spec, and the connection from the inventory variables of ``host``."""
+def reached_at(url: str, transport: str) -> str:
+    """How a message names the appliance at ``url``: its API, or (over web) its address and what follows it."""
+    return f"{url}/appliance/api/v1" if transport == "api" else f"{url}:"
+
+
+def entry(host: str, transport: str, /, **overrides) -> dict:
+    """One appliance's entry: the spec, and the connection over ``transport`` from the inventory variables of
+    ``host``."""
     hostvars = f"hostvars[{host!r}]"
+    credentials = {
+        option: "{{ " + f"{hostvars}.{variable}" + " }}" for option, variable in CREDENTIALS[transport].items()
+    }
     values = {
         "host": host,
         "appliance_url": "{{ " + hostvars + ".bomgar_appliance_url }}",
-        "api_token": "{{ " + hostvars + ".bomgar_api_token }}",
+        **credentials,
         "ca_path": "{{ " + hostvars + ".bomgar_ca_path }}",
         "name": NAME,
         "subject": SPEC["certificate_subject"],
@@ -86,11 +100,13 @@ def two_appliances(appliance_factory) -> dict:
     }
 
 
-def with_token(handle, token: str) -> SimpleNamespace:
-    """The inventory view of ``handle`` (what harness.host_vars reads) with another API token."""
+def with_wrong_secret(handle, secret: str) -> SimpleNamespace:
+    """The inventory view of ``handle`` (what harness.host_vars reads) with another API token and password."""
     return SimpleNamespace(
         api_url=handle.api_url,
-        token=token,
+        token=secret,
+        username=handle.username,
+        password=secret,
         ca_path=handle.ca_path,
         ip_addresses=handle.ip_addresses,
         site_port=handle.site_port,
@@ -113,9 +129,9 @@ def failed_tasks(run) -> list:
 # --- the module -----------------------------------------------------------------------------------
 
 
-def test_module_plans_two_appliances_in_one_task(appliance_factory, play, tmp_path):
+def test_module_plans_two_appliances_in_one_task(appliance_factory, play, tmp_path, transport):
     appliances = two_appliances(appliance_factory)
-    entries = [entry("one"), entry("two")]
+    entries = [entry("one", transport), entry("two", transport)]
     before = {name: api_state(handle) for name, handle in appliances.items()}
 
     run = run_plan(play, appliances, entries)
@@ -153,17 +169,17 @@ def test_module_plans_two_appliances_in_one_task(appliance_factory, play, tmp_pa
     assert result["appliances"]["two"]["action"] == "issue"
 
 
-def test_module_one_unreachable_appliance_fails_only_its_entry(appliance_factory, play):
+def test_module_one_unreachable_appliance_fails_only_its_entry(appliance_factory, play, transport):
     appliances = two_appliances(appliance_factory)
     closed = f"https://127.0.0.1:{free_port()}"
 
-    run = run_plan(play, appliances, [entry("one", appliance_url=closed), entry("two")])
+    run = run_plan(play, appliances, [entry("one", transport, appliance_url=closed), entry("two", transport)])
     assert run.rc == 0, run.stdout[-4000:]
     result = run.result(PLAN)
     assert result["failed"] is False
     bad = result["appliances"]["one"]
     assert bad["failed"] is True
-    assert f"Cannot reach the appliance at {closed}/appliance/api/v1" in bad["msg"], bad["msg"]
+    assert f"Cannot reach the appliance at {reached_at(closed, transport)}" in bad["msg"], bad["msg"]
     assert "action" not in bad and "lines" not in bad
     good = result["appliances"]["two"]
     assert good["failed"] is False and good["action"] == "issue"
@@ -172,9 +188,9 @@ def test_module_one_unreachable_appliance_fails_only_its_entry(appliance_factory
     assert result["in_place"] == []
 
 
-def test_module_refuses_a_host_given_twice(appliance_factory, play):
+def test_module_refuses_a_host_given_twice(appliance_factory, play, transport):
     appliances = two_appliances(appliance_factory)
-    run = run_plan(play, appliances, [entry("one"), entry("two"), entry("one")])
+    run = run_plan(play, appliances, [entry("one", transport), entry("two", transport), entry("one", transport)])
     assert run.rc != 0
     result = run.result(PLAN)
     assert result["failed"] is True
@@ -182,13 +198,20 @@ def test_module_refuses_a_host_given_twice(appliance_factory, play):
     assert "appliances" not in result and "failed_hosts" not in result, "nothing is planned"
 
 
-def test_module_connection_from_the_environment(appliance_factory, play):
+def test_module_connection_from_the_environment(appliance_factory, play, transport):
     appliances = two_appliances(appliance_factory)
     two = appliances["two"]
-    bare = {name: value for name, value in entry("two").items() if name not in CONNECTION}
+    bare = {name: value for name, value in entry("two", transport).items() if name not in CONNECTION}
+    if transport == "api":
+        credentials = {"BOMGAR_API_TOKEN": two.token}
+        chosen, needed = {}, "api_token"
+    else:
+        credentials = {"BOMGAR_USERNAME": two.username, "BOMGAR_PASSWORD": two.password}
+        chosen, needed = {"BOMGAR_TRANSPORT": "web"}, "username and no password"
     environment = {
         "BOMGAR_APPLIANCE_URL": two.api_url,
-        "BOMGAR_API_TOKEN": two.token,
+        **chosen,
+        **credentials,
         "BOMGAR_CA_PATH": str(two.ca_path),
     }
 
@@ -198,21 +221,24 @@ def test_module_connection_from_the_environment(appliance_factory, play):
     assert plan["failed"] is False and plan["action"] == "issue"
     assert [binding["address"] for binding in plan["previous_bindings"]] == OTHER_ADDRESSES
 
-    unset = dict.fromkeys(environment, "")
-    run = run_plan(play, appliances, [bare, entry("one")], env=unset)
+    # The transport stays chosen in the environment; the address and the credentials are gone.
+    unset = {**dict.fromkeys(environment, ""), **chosen}
+    run = run_plan(play, appliances, [bare, entry("one", transport)], env=unset)
     assert run.rc == 0, run.stdout[-4000:]
     result = run.result(PLAN)
     assert result["failed_hosts"] == ["two"]
-    assert result["appliances"]["two"]["msg"].startswith("No appliance_url and no api_token for appliance two.")
+    message = result["appliances"]["two"]["msg"]
+    assert message.startswith(f"No appliance_url and no {needed} for appliance two."), message
+    assert all(variable in message for variable in credentials), message
     assert result["appliances"]["one"]["action"] == "issue"
 
 
-def test_plan_lines_say_why_a_kept_certificate_is_bound_again(appliance_factory, play, tmp_path):
+def test_plan_lines_say_why_a_kept_certificate_is_bound_again(appliance_factory, play, tmp_path, transport):
     appliances = two_appliances(appliance_factory)
     fingerprint = outcome(run_role(play, appliances["one"], tmp_path))["sha256_fingerprint"]
     unbind(appliances["one"], fingerprint, ADDRESSES[1])
 
-    run = run_plan(play, appliances, [entry("one")])
+    run = run_plan(play, appliances, [entry("one", transport)])
     assert run.rc == 0, run.stdout[-4000:]
     plan = run.result(PLAN)["appliances"]["one"]
     assert plan["action"] == "none"
@@ -281,19 +307,27 @@ NO_ADDRESSES_FOR_TWO = {
 }
 
 
-@pytest.mark.parametrize(
-    ("case", "message"),
-    [
-        ("wrong_token", "refused the API token (HTTP 401)"),
-        ("no_addresses", "certificate_ip_addresses is empty; give the addresses of the appliance"),
-    ],
-)
-def test_role_planning_failure_fails_only_that_host(appliance_factory, play, tmp_path, case, message):
+# What the planning of ``two`` fails with, in each case, over each transport.
+PLANNING_FAILURES = {
+    "wrong_credentials": {
+        "api": "refused the API token (HTTP 401)",
+        "web": "refused the username and password of its /appliance web interface",
+    },
+    "no_addresses": dict.fromkeys(
+        ("api", "web"), "certificate_ip_addresses is empty; give the addresses of the appliance"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PLANNING_FAILURES))
+def test_role_planning_failure_fails_only_that_host(appliance_factory, play, tmp_path, case, transport):
     appliances = two_appliances(appliance_factory)
     two = appliances["two"]
+    message = PLANNING_FAILURES[case][transport]
     before = api_state(two)
-    if case == "wrong_token":
-        run = run_role_on(play, {"one": appliances["one"], "two": with_token(two, "not-the-token")}, tmp_path)
+    if case == "wrong_credentials":
+        wrong = {"one": appliances["one"], "two": with_wrong_secret(two, "not-the-secret")}
+        run = run_role_on(play, wrong, tmp_path)
     else:
         run = run_role_on(play, appliances, tmp_path, role=NO_ADDRESSES_FOR_TWO)
 
@@ -301,7 +335,7 @@ def test_role_planning_failure_fails_only_that_host(appliance_factory, play, tmp
     assert failed_tasks(run) == [(PLAN_TASK, "two")]
     failure = run.result(PLAN_TASK, "two")
     assert failure["failed"] and message in failure["msg"], failure["msg"]
-    if case == "wrong_token":
+    if case == "wrong_credentials":
         assert two.api_url in failure["msg"]
     assert run.result(FLEET_TASK)["failed_hosts"] == ["two"]
     counts = recap(run)
@@ -336,7 +370,7 @@ def test_role_check_mode_on_a_converged_appliance(appliance, play, tmp_path):
 # --- secrets --------------------------------------------------------------------------------------
 
 
-def test_no_token_or_passphrase_in_verbose_output(appliance_factory, play, tmp_path):
+def test_no_token_or_passphrase_in_verbose_output(appliance_factory, play, tmp_path, transport):
     appliances = two_appliances(appliance_factory)
     local_ca = {**local_ca_vars(tmp_path), "certificate_local_ca_key_passphrase": "{{ ca_passphrase }}"}
     secrets = {"ca_passphrase": PASSPHRASE, "wrong_passphrase": WRONG_PASSPHRASE}
@@ -353,8 +387,8 @@ def test_no_token_or_passphrase_in_verbose_output(appliance_factory, play, tmp_p
         "local_ca_key": local_ca["certificate_local_ca_key"],
     }
     entries = [
-        entry("one", **ca_entry, local_ca_key_passphrase="{{ ca_passphrase }}"),
-        entry("two", **ca_entry, local_ca_key_passphrase="{{ wrong_passphrase }}"),
+        entry("one", transport, **ca_entry, local_ca_key_passphrase="{{ ca_passphrase }}"),
+        entry("two", transport, **ca_entry, local_ca_key_passphrase="{{ wrong_passphrase }}"),
     ]
     plan = run_plan(play, appliances, entries, verbosity=3, extra_vars=secrets)
     assert plan.rc == 0, plan.stdout[-4000:]
@@ -365,15 +399,20 @@ def test_no_token_or_passphrase_in_verbose_output(appliance_factory, play, tmp_p
     refused = result["appliances"]["two"]
     assert refused["failed"] is True and "passphrase" in refused["msg"].lower(), refused["msg"]
     assert result["failed_hosts"] == ["two"]
-    # -vvv shows the module's arguments: the tokens and passphrases in them are masked.
+    # -vvv shows the module's arguments: the tokens (or passwords) and passphrases in them are masked.
     assert plan.stdout.count("VALUE_SPECIFIED_IN_NO_LOG_PARAMETER") >= 4
 
     fragments = {
-        "API token of one": appliances["one"].token,
-        "API token of two": appliances["two"].token,
-        "CA key passphrase": PASSPHRASE,
-        "wrong CA key passphrase": WRONG_PASSPHRASE,
+        f"secret {number} of {name}": secret
+        for name, handle in appliances.items()
+        for number, secret in enumerate(secrets_of(handle))
     }
+    fragments.update(
+        {
+            "CA key passphrase": PASSPHRASE,
+            "wrong CA key passphrase": WRONG_PASSPHRASE,
+        }
+    )
     places = {
         f"{label} {place}": text
         for label, run in (("role", role), ("plan", plan))

@@ -207,7 +207,13 @@ def test_execution_environment_installs_the_tested_ansible_core_on_python_3_11(b
 
 
 def test_execution_environment_example_passes_yamllint():
-    checked = (EXAMPLE, ROOT / "meta" / "execution-environment.yml", ROOT / "examples" / "awx" / "credential-type.yml")
+    awx = ROOT / "examples" / "awx"
+    checked = (
+        EXAMPLE,
+        ROOT / "meta" / "execution-environment.yml",
+        awx / "credential-type.yml",
+        awx / "credential-type-web.yml",
+    )
     for path in checked:
         problems = yamllint_problems(path)
         assert not problems, problems

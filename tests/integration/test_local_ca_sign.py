@@ -20,10 +20,12 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from harness import api_state
 
 PASSPHRASE = "correct horse battery"
-# The play's only host is the controller itself; these satisfy the harness's inventory variables.
+# The play's only host is the controller itself; these satisfy the harness's inventory variables (either transport).
 CONTROLLER = SimpleNamespace(
     api_url="https://127.0.0.1:9",
     token="unused",
+    username="unused",
+    password="unused",
     ca_path="/nonexistent",
     ip_addresses=[],
     site_port=443,

@@ -7,7 +7,8 @@ One playbook makes a key and a self-signed certificate, imports a PKCS#12
 with its private key and passphrase (once right, once with a wrong
 passphrase), and writes a support bundle; then its output, the recorded task
 results and the bundle are searched for every secret involved. Another gives
-every module a token that cannot be sent (a vaulted token with echo's newline).
+every module a token (over the web interface: a password) that cannot be sent
+(a vaulted value with echo's newline).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
-from harness import api_state
+from harness import api_state, secrets_of
 from module_probes import module_calls, probe_outcome, probe_tasks
 
 MODULES_DIR = Path(__file__).resolve().parents[2] / "plugins" / "modules"
@@ -53,7 +54,7 @@ def pkcs12_with_key(handle) -> bytes:
     return base64.b64decode(answer.json()["content_base64"])
 
 
-def secret_fragments(p12: bytes, token: str) -> dict:
+def secret_fragments(p12: bytes, handle) -> dict:
     """What must never be shown: each secret, and pieces of the private key in the forms it could take."""
     key, _cert, _extra = pkcs12.load_key_and_certificates(p12, PASSPHRASE.encode())
     key_pem = key.private_bytes(
@@ -66,9 +67,10 @@ def secret_fragments(p12: bytes, token: str) -> dict:
         "PEM private key marker": "PRIVATE KEY-----",
         "passphrase": PASSPHRASE,
         "wrong passphrase": WRONG_PASSPHRASE,
-        "API token": token,
         "PKCS#12 (base64)": base64.b64encode(p12).decode()[40:100],
     }
+    for number, secret in enumerate(secrets_of(handle)):
+        fragments[f"secret {number} of the appliance (API token, admin password)"] = secret
     for label, text in (("PKCS#8 key", key_pem), ("PKCS#1 key", legacy_pem)):
         lines = [line for line in text.splitlines() if line and not line.startswith("-----")]
         fragments[f"{label} line 2"] = lines[1]
@@ -83,17 +85,20 @@ def test_no_secret_in_verbose_output_results_or_bundle(appliance, play, tmp_path
     dest = tmp_path / "bundle.zip"
     missing = [name for name in ("appliance_csr", "appliance_cert_import") if not module_exists(name)]
 
-    tasks = [{"name": "key", "bomgar.pki.appliance_key": {"name": "verbose-key", "type": "ec"}}]
+    tasks = []
     bundled = "Factory Default"
     if module_exists("appliance_csr"):
+        # The request makes its own key (named after it): the one way to make a key over both transports.
         csr = {
             "friendly_name": "verbose-selfsigned",
-            "key": "verbose-key",
+            "key_type": "ec",
             "common_name": "Verbose",
             "subject_alt_name": ["DNS:support.example.com"],
             "self_signed": True,
         }
         tasks.append({"name": "self-signed", "bomgar.pki.appliance_csr": csr})
+        # The key it made, as appliance_key reports it.
+        tasks.append({"name": "key", "bomgar.pki.appliance_key": {"name": "verbose-selfsigned", "type": "ec"}})
         bundled = "verbose-selfsigned"
     if module_exists("appliance_cert_import"):
         wrong = {"src": [str(p12_path)], "passphrase": "{{ wrong_passphrase }}"}
@@ -114,6 +119,10 @@ def test_no_secret_in_verbose_output_results_or_bundle(appliance, play, tmp_path
         assert refused["failed"] and "passphrase" in refused["msg"].lower()
         imported = run.result("import")
         assert not imported["failed"] and imported["changed"] is True
+    if module_exists("appliance_csr"):
+        assert run.result("self-signed")["changed"] is True
+        key = run.result("key")
+        assert not key["failed"] and key["changed"] is False, key
     assert run.result("bundle")["certificate"]["friendly_name"] == bundled
 
     with zipfile.ZipFile(dest) as archive:
@@ -126,7 +135,7 @@ def test_no_secret_in_verbose_output_results_or_bundle(appliance, play, tmp_path
     }
     leaks = [
         f"{label} in {place}"
-        for label, fragment in secret_fragments(p12, appliance.token).items()
+        for label, fragment in secret_fragments(p12, appliance).items()
         for place, text in places.items()
         if fragment in text
     ]
@@ -135,13 +144,29 @@ def test_no_secret_in_verbose_output_results_or_bundle(appliance, play, tmp_path
         pytest.skip(f"checked without {', '.join(missing)}: those modules do not exist yet")
 
 
-def test_a_token_with_a_line_break_is_refused_by_every_module_and_never_shown(appliance, play, tmp_path):
-    """What `echo TOKEN | ansible-vault encrypt_string` gives: the token and echo's newline."""
-    connection = {
-        "appliance_url": "{{ bomgar_appliance_url }}",
-        "api_token": "{{ vaulted_token }}",
-        "ca_path": "{{ bomgar_ca_path }}",
-    }
+# What each transport says of its secret (the API token, the admin password) with echo's newline, and how to fix it.
+NEWLINE_REFUSALS = {
+    "api": (
+        "api_token holds a line break at its end, which cannot be sent in an HTTP header",
+        ("ansible-vault encrypt_string", "printf"),
+    ),
+    "web": (
+        "password holds a line break or a NUL character, which no login form takes, so nothing was sent",
+        ("vaulted with `echo`", "printf"),
+    ),
+}
+
+
+def test_a_token_with_a_line_break_is_refused_by_every_module_and_never_shown(appliance, play, tmp_path, transport):
+    """What `echo TOKEN | ansible-vault encrypt_string` gives: the token (over web: the password) and echo's
+    newline."""
+    connection = {"appliance_url": "{{ bomgar_appliance_url }}", "ca_path": "{{ bomgar_ca_path }}"}
+    if transport == "api":
+        connection["api_token"] = "{{ vaulted_secret }}"
+        secret = appliance.token
+    else:
+        connection.update(transport="web", username="{{ bomgar_username }}", password="{{ vaulted_secret }}")
+        secret = appliance.password
     tasks = probe_tasks("newline", connection, tmp_path, appliance.ca_path)
     before = api_state(appliance)
     run = play(
@@ -149,17 +174,18 @@ def test_a_token_with_a_line_break_is_refused_by_every_module_and_never_shown(ap
         tasks,
         connection_defaults=False,
         verbosity=3,
-        extra_vars={"vaulted_token": appliance.token + "\n"},
+        extra_vars={"vaulted_secret": secret + "\n"},
     )
     assert api_state(appliance) == before
+    problem, fixes = NEWLINE_REFUSALS[transport]
     for module in module_calls(tmp_path, appliance.ca_path):
         failed, msg = probe_outcome(run, "newline", module)
         assert failed, (module, msg)
-        assert "api_token holds a line break at its end, which cannot be sent in an HTTP header" in msg, (module, msg)
-        assert "ansible-vault encrypt_string" in msg and "printf" in msg, (module, msg)
+        assert problem in msg, (module, msg)
+        assert all(fix in msg for fix in fixes), (module, msg)
     shown = run.stdout + run.stderr + json.dumps(run.results)
     assert "<appliance>" in run.stdout or "task path" in run.stdout.lower(), "the run was not verbose"
-    assert appliance.token not in shown
+    assert not [secret for secret in secrets_of(appliance) if secret in shown]
     assert "Invalid header value" not in shown and "Traceback" not in shown
 
 

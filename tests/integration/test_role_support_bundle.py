@@ -35,7 +35,9 @@ def run_playbook(workdir, inventory_path, extra_vars: dict) -> subprocess.Comple
     )
 
 
-def test_writes_the_bundle_says_what_to_send_and_changes_nothing_the_second_time(fleet_factory, play, tmp_path):
+def test_writes_the_bundle_says_what_to_send_and_changes_nothing_the_second_time(
+    fleet_factory, play, tmp_path, transport
+):
     fleet = fleet_factory(1)
     created = play(
         {"primary": fleet.primary},
@@ -52,7 +54,13 @@ def test_writes_the_bundle_says_what_to_send_and_changes_nothing_the_second_time
         ],
     )
     assert created.rc == 0, created.stdout[-2000:]
-    extra = {"support_bundle_certificate": CERTIFICATE, "support_bundle_incident": "01234567"}
+    # The fleet's inventory gives both the API token and the web admin login: over either transport the role reads
+    # the Status :: Basics page for the screenshot.
+    extra = {
+        "support_bundle_certificate": CERTIFICATE,
+        "support_bundle_incident": "01234567",
+        "bomgar_transport": transport,
+    }
 
     first = run_playbook(tmp_path / "run", fleet.inventory_path, extra)
 
@@ -60,7 +68,14 @@ def test_writes_the_bundle_says_what_to_send_and_changes_nothing_the_second_time
     bundle = tmp_path / "run" / "bundles" / "appliance.example.com-support-bundle.zip"
     with zipfile.ZipFile(bundle) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
-    assert sorted(members) == ["certificate.pem", "manifest.json", "status-basics.json", "status-basics.txt"]
+    assert sorted(members) == [
+        "certificate.pem",
+        "manifest.json",
+        "status-basics.json",
+        "status-basics.png",
+        "status-basics.txt",
+    ]
+    assert members["status-basics.png"].startswith(b"\x89PNG")
     assert not any(b"PRIVATE KEY" in content for content in members.values())
     # A self-signed root is not one the appliance software trusts: the vendor must build new software.
     assert f"Send {bundle} to the vendor under incident 01234567" in first.stdout
@@ -70,3 +85,5 @@ def test_writes_the_bundle_says_what_to_send_and_changes_nothing_the_second_time
 
     assert second.returncode == 0
     assert re.search(r"appliance\.example\.com\s+:\s+ok=\d+\s+changed=0\s", second.stdout), second.stdout[-2000:]
+    for secret in (fleet.primary.password, fleet.primary.token):
+        assert secret not in first.stdout + first.stderr + second.stdout + second.stderr

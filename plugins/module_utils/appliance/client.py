@@ -615,3 +615,13 @@ class _Transient(Exception):
     def __init__(self, error: ApplianceError):
         super().__init__(error.message)
         self.error = error
+
+
+# Shared with the web transport (web_session.py), which reaches the same appliance over the same HTTPS listener:
+# one TLS context per CA file, the environment's proxy, the deadline of a request, a connection that keeps to it.
+tls_context = _tls_context
+proxy_for = _proxy_for
+shown_url = _shown_url
+Deadline = _Deadline
+DeadlineConnection = _Connection
+STALE_CONNECTION = _STALE_CONNECTION

@@ -15,24 +15,27 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from .client import ApplianceError, check_connection_options
-from .runner import CONNECTION_ARGUMENT_SPEC, Context, ModuleFailed, failure_result
+from ..inventory_variables import CONNECTION_VARIABLES as INVENTORY_VARIABLES
+from .client import ApplianceError
+from .runner import Context, ModuleFailed, failure_result
+from .transport import CONNECTION_ARGUMENT_SPEC, check_connection_options, missing_credentials
 
 DEFAULT_WORKERS = 16
+# The environment variable that fills each connection option an entry leaves out.
 ENV_FALLBACKS = {
-    "appliance_url": "BOMGAR_APPLIANCE_URL",
-    "api_token": "BOMGAR_API_TOKEN",
-    "ca_path": "BOMGAR_CA_PATH",
+    name: option["fallback"][1][0] for name, option in CONNECTION_ARGUMENT_SPEC.items() if option.get("fallback")
 }
 
-# The options of one appliance's connection, in an entry of ``appliances``.
+# The options of one appliance's connection, in an entry of ``appliances``: the module's connection options, none
+# of them required in an entry (the environment fills the gaps). An entry may carry an option as null (a role hands
+# over every inventory variable, set or not), so the transport's choices are checked once the environment has filled
+# the gaps (check_connection_options), not by the argument spec.
 ENTRY_CONNECTION_OPTIONS = {
     "host": {"type": "str", "required": True},
-    "appliance_url": {"type": "str"},
-    "api_token": {"type": "str", "no_log": True},
-    "ca_path": {"type": "path"},
-    "validate_certs": {"type": "bool", "default": True},
-    "timeout": {"type": "float", "default": 30},
+    **{
+        name: {key: value for key, value in option.items() if key not in ("required", "fallback", "choices")}
+        for name, option in CONNECTION_ARGUMENT_SPEC.items()
+    },
 }
 
 
@@ -46,11 +49,13 @@ def connection_params(values: dict) -> dict:
     for name, variable in ENV_FALLBACKS.items():
         if params.get(name) in (None, ""):
             params[name] = os.environ.get(variable)
-    missing = [name for name in ("appliance_url", "api_token") if not params.get(name)]
+    missing = missing_credentials(params)
     if missing:
+        variables = " and ".join(INVENTORY_VARIABLES[name] for name in missing)
+        environment = " and ".join(ENV_FALLBACKS[name] for name in missing)
         raise ModuleFailed(
-            f"No {' and no '.join(missing)} for appliance {values['host']}. Set bomgar_appliance_url and "
-            "bomgar_api_token in the inventory (or BOMGAR_APPLIANCE_URL and BOMGAR_API_TOKEN)."
+            f"No {' and no '.join(missing)} for appliance {values['host']}. Set {variables} in the inventory "
+            f"(or {environment})."
         )
     try:
         check_connection_options(params)

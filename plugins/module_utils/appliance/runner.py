@@ -6,7 +6,7 @@
 A module's logic is a :class:`ModuleSpec`: its argument spec and a function
 ``run(ctx) -> dict``. ``ctx`` is the small interface the logic sees: the
 validated ``params``, ``check_mode``, ``diff_mode``, ``warn()``, ``fail()``,
-``resolve_path()`` (controller files) and ``client()`` (the appliance API).
+``resolve_path()`` (controller files) and ``client()`` (the appliance, over its API or its web interface).
 Failures of the client and of the PKI core become ``fail_json`` in exactly
 one place: :func:`run_logic`, which first checks what Ansible's argument
 validation lets through (:func:`check_params`): a list or dict given where
@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .client import ApplianceClient, ApplianceError, check_connection_options, check_seconds
+from .client import ApplianceError, check_seconds
+from .transport import CONNECTION_ARGUMENT_SPEC, check_connection_options, connect
 
 try:
     from ..pki.errors import PKIError
@@ -30,15 +31,6 @@ try:
     from ..pki.keyguard import find_private_keys
 except ImportError:  # keyguard needs nothing but the standard library; guarded like every core import
     find_private_keys = None
-
-
-CONNECTION_ARGUMENT_SPEC = {
-    "appliance_url": {"type": "str", "required": True, "fallback": ("env", ["BOMGAR_APPLIANCE_URL"])},
-    "api_token": {"type": "str", "required": True, "no_log": True, "fallback": ("env", ["BOMGAR_API_TOKEN"])},
-    "validate_certs": {"type": "bool", "default": True},
-    "ca_path": {"type": "path", "fallback": ("env", ["BOMGAR_CA_PATH"])},
-    "timeout": {"type": "float", "default": 30},
-}
 
 
 # Options, wherever they appear (suboptions too), whose value is seconds to wait (above 0) or a TCP port.
@@ -207,26 +199,21 @@ class Context:
         """A controller path: the action plugin searches the role/play ``files`` folders; a module takes it as is."""
         return self._resolve_path(path) if self._resolve_path else path
 
-    def client(self) -> ApplianceClient:
-        """The appliance API client, made once per run from the connection options."""
+    def client(self):
+        """The appliance's client (API or web interface, as ``transport`` says), made once per run."""
         if self._client is None:
-            self._client = ApplianceClient(
-                self.params["appliance_url"],
-                self.params["api_token"],
-                validate_certs=self.params.get("validate_certs", True),
-                ca_path=self.params.get("ca_path"),
-                timeout=30 if self.params.get("timeout") is None else self.params["timeout"],
-            )
+            self._client = connect(self.params)
         return self._client
 
-    def use_client(self, client: ApplianceClient) -> None:
+    def use_client(self, client) -> None:
         """Use a client made for another step of the same task (one connection to the appliance)."""
         self._client = client
 
     def close(self) -> None:
-        """Close the client's connection to the appliance, when a client was made."""
-        if self._client is not None:
-            self._client.close()
+        """Close the client's connection to the appliance (over the web interface: log out), when one was made."""
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
 
 
 # Lines at least this long of a value holding a key are masked on their own (base64 lines of a PEM key are 64).
@@ -284,7 +271,11 @@ def failure_result(exc: Exception) -> dict | None:
 
 
 def run_logic(spec: ModuleSpec, ctx: Context) -> dict:
-    """Run the logic and return an Ansible result dict; every foreseen failure becomes ``failed: true``."""
+    """Run the logic and return an Ansible result dict; every foreseen failure becomes ``failed: true``.
+
+    The client is closed at the end of the task, whatever happened: over the web interface that logs the
+    session out, so a long run leaves no sessions open on the appliance.
+    """
     try:
         if ctx.given is not None:  # a task's arguments (a unit test's context may hold only what it needs)
             check_params(spec, ctx.given, ctx.params)
@@ -294,6 +285,8 @@ def run_logic(spec: ModuleSpec, ctx: Context) -> dict:
         result = failure_result(exc)
         if result is None:
             raise
+    finally:
+        ctx.close()
     if ctx.warnings:
         result["warnings"] = list(ctx.warnings)
     return result

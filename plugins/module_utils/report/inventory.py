@@ -21,6 +21,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 
+from ..inventory_variables import CONNECTION_VARIABLES as INVENTORY_VARIABLES
+
 WHERE_VARIABLES = (
     "bomgar_ip_addresses",
     "ansible_host",
@@ -29,7 +31,7 @@ WHERE_VARIABLES = (
     "bomgar_hostnames",
     "bomgar_site_port",
 )
-API_VARIABLES = {"appliance_url": "bomgar_appliance_url", "api_token": "bomgar_api_token", "ca_path": "bomgar_ca_path"}
+API_VARIABLES = INVENTORY_VARIABLES
 CERTIFICATE_PREFIX = "certificate_"
 
 

@@ -274,7 +274,10 @@ def test_a_host_with_only_an_address_or_a_name_is_a_normal_entry():
         "hostnames": [],
         "port": None,
         "appliance_url": None,
+        "transport": None,
         "api_token": None,
+        "username": None,
+        "password": None,
         "ca_path": None,
     }
     named = inventory.host_entry(

@@ -382,7 +382,12 @@ def test_the_site_entries_read_only_the_inventory_variables_they_need():
             "bomgar_ip_addresses": ("127.0.1.2",),
             "certificate_local_ca_key_passphrase": "not read",
         },
-        node1={"bomgar_appliance_url": "https://n1", "bomgar_api_token": "t1"},
+        node1={
+            "bomgar_appliance_url": "https://n1",
+            "bomgar_transport": "web",
+            "bomgar_username": "admin",
+            "bomgar_password": "pw1",
+        },
     )
     entries = atlas_site_appliances(["primary", "node1", "primary"], hostvars, ["primary"])
     assert entries == [
@@ -390,7 +395,10 @@ def test_the_site_entries_read_only_the_inventory_variables_they_need():
             "host": "primary",
             "primary": True,
             "appliance_url": "https://p",
+            "transport": None,
             "api_token": "tp",
+            "username": None,
+            "password": None,
             "ca_path": "/ca.pem",
             "hostname": "appliance.example.com",
             "ip_addresses": ["127.0.1.2"],
@@ -399,7 +407,10 @@ def test_the_site_entries_read_only_the_inventory_variables_they_need():
             "host": "node1",
             "primary": False,
             "appliance_url": "https://n1",
-            "api_token": "t1",
+            "transport": "web",
+            "api_token": None,
+            "username": "admin",
+            "password": "pw1",
             "ca_path": None,
             "hostname": None,
             "ip_addresses": [],

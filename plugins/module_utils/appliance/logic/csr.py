@@ -217,6 +217,8 @@ def certificate_diff_view(cert: dict | None, key_name: str | None = None) -> dic
 
 
 def _describe_key(key: dict) -> str:
+    if key.get("type") is None:  # over web: a key nothing uses shows its name only
+        return "a key whose kind the appliance does not show (no request or certificate uses it)"
     if key.get("type") == "rsa":
         return f"RSA {key.get('size')}"
     return f"{str(key.get('type')).upper()} {key.get('curve')}"

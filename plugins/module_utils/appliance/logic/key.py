@@ -41,6 +41,8 @@ def check_matches_spec(key: dict, spec) -> bool:
 
 
 def _describe(key: dict) -> str:
+    if key.get("type") is None:  # over web: a key nothing uses shows its name only
+        return "a key whose kind the appliance does not show (no request or certificate uses it)"
     return f"RSA {key.get('size')}" if key.get("type") == "rsa" else f"EC {key.get('curve')}"
 
 

@@ -26,6 +26,7 @@ from ...report import status as report_status
 from ..fleet import ENTRY_CONNECTION_OPTIONS, appliance_context, check_entries, failure
 from ..runner import Context, ModuleFailed, ModuleSpec
 from ..tls_probe import ProbeError, probe
+from ..transport import missing_credentials
 from . import certificate_info, certificate_plan
 
 try:
@@ -102,8 +103,8 @@ _PLAN_FIELDS = (
 
 
 def has_api(values: dict) -> bool:
-    """Whether the host was given an API connection (both the URL and the token)."""
-    return bool(values.get("appliance_url")) and bool(values.get("api_token"))
+    """Whether the host was given a connection to the appliance: its URL and its transport's credentials."""
+    return not missing_credentials(values)
 
 
 def targets(values: dict, port: int) -> list:

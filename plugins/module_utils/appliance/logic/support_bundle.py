@@ -4,10 +4,13 @@
 """appliance_support_bundle: the zip the vendor needs after a CA change, written on the controller.
 
 The bundle holds the certificate with its chain in PEM (exported without the
-private key), the appliance's Status > Basics as JSON and as text, and a
-manifest that says what each member is, why the vendor needs it, and its
-SHA-256. The archive is deterministic, so the same appliance state gives the
-same bytes and a second run reports no change.
+private key), the appliance's Status > Basics as JSON and as text, a
+screenshot of the Status :: Basics page when Chromium is on the controller,
+and a manifest that says what each member is, why the vendor needs it, and
+its SHA-256. The archive is deterministic, so the same appliance state gives
+the same bytes and a second run reports no change: the screenshot of a page
+that has not changed is taken from the bundle already at ``dest``, since two
+renderings of one page need not be the same bytes.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ import tempfile
 import zipfile
 
 from ...procedure_rules import root_fingerprint, software_update_of
+from ..client import ApplianceError
 from ..files import special_file_kind
 from ..resources import certificate_for_diff, describe_choices, find_certificate
 from ..runner import ModuleSpec
+from ..screenshot import ScreenshotUnavailable, find_chromium, render_png
+from ..transport import connect, transport_of
 
 try:
     from ...pki import chain_facts as pki_chain_facts
@@ -42,6 +48,7 @@ except ImportError:  # reported through deps.require_cryptography()
 CERTIFICATE_MEMBER = "certificate.pem"
 STATUS_JSON_MEMBER = "status-basics.json"
 STATUS_TEXT_MEMBER = "status-basics.txt"
+SCREENSHOT_MEMBER = "status-basics.png"
 MANIFEST_MEMBER = "manifest.json"
 MANIFEST_FORMAT_VERSION = 1
 BUNDLE_MODE = 0o644
@@ -55,6 +62,8 @@ ARGUMENT_SPEC = {
     "incident": {"type": "str"},
     "include_chain": {"type": "bool", "default": True},
     "allow_incomplete_chain": {"type": "bool", "default": False},
+    "screenshot": {"type": "bool", "default": True},
+    "chromium_path": {"type": "path"},
 }
 
 MEMBER_PURPOSES = {
@@ -72,6 +81,10 @@ MEMBER_PURPOSES = {
     STATUS_TEXT_MEMBER: (
         "The same Status > Basics capture, as text.",
         "For the person handling the request at the vendor.",
+    ),
+    SCREENSHOT_MEMBER: (
+        "A screenshot of the appliance's Status :: Basics page (/appliance), as its web interface shows it.",
+        "The screenshot of Status > Basics the vendor asks for with a software update request.",
     ),
 }
 
@@ -259,6 +272,7 @@ def build_manifest(
     software_update_required: bool,
     root: str | None,
     include_chain: bool,
+    screenshot_source: str | None = None,
 ) -> bytes:
     """The manifest: what the bundle is for, each member with its SHA-256 and why the vendor needs it."""
     if software_update_required:
@@ -294,6 +308,7 @@ def build_manifest(
         },
         "software_update_required": software_update_required,
         "private_key_included": False,
+        "status_basics_page_sha256": screenshot_source,
         "members": [
             {**member_entry(name, members[name]), "what": MEMBER_PURPOSES[name][0], "why": MEMBER_PURPOSES[name][1]}
             for name in sorted(members)
@@ -505,6 +520,7 @@ def _run(ctx, params) -> dict:
     if incomplete:
         ctx.warn(incomplete)
     basics = client.get("status/basics") or {}
+    screenshot, screenshot_source = status_screenshot(ctx, params, client, dest)
     export = client.post(
         f"certificates/{certificate['id']}/export",
         {"format": "pem", "include_chain": include_chain, "include_private_key": False},
@@ -512,12 +528,16 @@ def _run(ctx, params) -> dict:
     members = {CERTIFICATE_MEMBER: check_export(export or {}, certificate, include_chain)}
     members[STATUS_JSON_MEMBER] = stable_json(basics)
     members[STATUS_TEXT_MEMBER] = status_basics_text(basics)
+    if screenshot is not None:
+        members[SCREENSHOT_MEMBER] = screenshot
     trust = software_update_of(certificate, basics)
     root, update_required = trust["root_fingerprint"], trust["software_update_required"]
     _warnings(ctx, certificate, basics, include_chain, root)
-    manifest = build_manifest(members, basics, certificate, incident, update_required, root, include_chain)
+    manifest = build_manifest(
+        members, basics, certificate, incident, update_required, root, include_chain, screenshot_source
+    )
     members[MANIFEST_MEMBER] = manifest
-    check_members_clean(members, secrets=(params.get("api_token"),))
+    check_members_clean(members, secrets=(params.get("api_token"), params.get("password")))
     data = deterministic_zip(members)
 
     content_same, mode_same = check_bundle_up_to_date(dest, data)
@@ -542,6 +562,82 @@ def _run(ctx, params) -> dict:
         "software_update_required": update_required,
         "diff": {"before": before, "after": after},
     }
+
+
+# --- the screenshot of Status :: Basics ----------------------------------------------------------------------
+
+
+def status_screenshot(ctx, params: dict, client, dest: str) -> tuple:
+    """``(png, page_sha256)`` of the Status :: Basics page, or ``(None, None)`` with a warning that says why.
+
+    The page is read over the web interface: the task's own client with ``transport: web``, else a web client
+    made from ``username`` and ``password``. The PNG of a page that is the same as the one the bundle at
+    ``dest`` was made from is taken from that bundle.
+    """
+    if not params.get("screenshot", True):
+        return None, None
+    without = f"the bundle is written without {SCREENSHOT_MEMBER}."
+    chromium = find_chromium(params.get("chromium_path"))
+    if chromium is None:
+        where = (
+            f"chromium_path '{params['chromium_path']}' is not an executable file"
+            if params.get("chromium_path")
+            else "no Chromium was found on PATH (chromium, chromium-browser, google-chrome)"
+        )
+        ctx.warn(
+            f"No screenshot of Status :: Basics: {where}; {without} Install Chromium on the controller (Debian: "
+            "apt-get install chromium) or give its path in chromium_path, or set screenshot: false."
+        )
+        return None, None
+    web = client
+    if transport_of(params) != "web":
+        if not params.get("username") or not params.get("password"):
+            ctx.warn(
+                "No screenshot of Status :: Basics: it is taken from the appliance's /appliance web interface, "
+                f"which needs username and password (bomgar_username / bomgar_password); {without} Give them, "
+                "use transport: web, or set screenshot: false."
+            )
+            return None, None
+        web = connect({**params, "transport": "web"})
+    try:
+        html = web.status_page_html()
+    except ApplianceError as exc:
+        ctx.warn(f"No screenshot of Status :: Basics: {exc.message} So {without}")
+        return None, None
+    finally:
+        if web is not client:
+            web.close()
+    secrets = [value for value in (params.get("password"), params.get("api_token")) if value]
+    if any(secret in html for secret in secrets):
+        raise BundleRefused(
+            "The Status :: Basics page holds the password or the API token; no screenshot was taken and nothing "
+            "was written. Report this as a bug of bomgar.pki."
+        )
+    source = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    kept = _kept_screenshot(dest, source)
+    if kept is not None:
+        return kept, source
+    try:
+        return render_png(html, chromium), source
+    except ScreenshotUnavailable as exc:
+        ctx.warn(f"No screenshot of Status :: Basics: {exc} So {without}")
+        return None, None
+
+
+def _kept_screenshot(dest: str, source: str) -> bytes | None:
+    """The PNG of the bundle at ``dest`` when its manifest says it shows the page whose SHA-256 is ``source``."""
+    try:
+        with zipfile.ZipFile(dest) as archive:
+            manifest = json.loads(archive.read(MANIFEST_MEMBER))
+            if manifest.get("status_basics_page_sha256") != source:
+                return None
+            data = archive.read(SCREENSHOT_MEMBER)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RuntimeError):
+        return None
+    listed = {entry.get("name"): entry.get("sha256") for entry in manifest.get("members") or []}
+    if listed.get(SCREENSHOT_MEMBER) != hashlib.sha256(data).hexdigest() or not data.startswith(b"\x89PNG"):
+        return None
+    return data
 
 
 def existing_bundle_state(dest: str) -> dict:
