@@ -244,14 +244,16 @@ def test_refusals_name_problem_and_fix_and_write_nothing(tmp_path, play):
     assert not (tmp_path / "new").exists() or not any((tmp_path / "new").iterdir())
 
 
-def test_signed_certificate_imports_with_a_complete_chain(tmp_path, shared_appliance, play):
+def test_signed_certificate_imports_with_a_complete_chain(tmp_path, shared_appliance, play, transport):
     ca = {"ca_cert": str(tmp_path / "ca" / "issuing.pem"), "ca_key": str(tmp_path / "ca" / "issuing.key")}
+    # The appliance is shared by the runs over both transports: each makes its own certificate.
+    name = f"local-ca-sign test {transport}"
     tasks = [
         {"name": "ca", "bomgar.pki.local_ca_sign": {**ca, "create": True}, "register": "local_ca"},
         {
             "name": "request",
             "bomgar.pki.appliance_csr": {
-                "friendly_name": "local-ca-sign test",
+                "friendly_name": name,
                 "key_type": "ec",
                 "common_name": "support.example.com",
                 "subject_alt_name": ["DNS:support.example.com", "DNS:*.example.com"],
@@ -263,7 +265,7 @@ def test_signed_certificate_imports_with_a_complete_chain(tmp_path, shared_appli
             "name": "import",
             "bomgar.pki.appliance_cert_import": {"content": "{{ [signed.certificate] + signed.chain }}"},
         },
-        {"name": "info", "bomgar.pki.appliance_certificate_info": {"certificates": ["local-ca-sign test"]}},
+        {"name": "info", "bomgar.pki.appliance_certificate_info": {"certificates": [name]}},
     ]
     run = play({"appliance": shared_appliance}, tasks)
     assert run.rc == 0, run.stdout
