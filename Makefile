@@ -13,6 +13,8 @@ PY := $(VENV)/bin/python
 PY313 := $(VENV313)/bin/python
 COLLECTION_LINK := build/ansible_collections/bomgar/pki
 SANITY_ROOT := build/sanity
+# community.crypto for the ACME tests (see optional-collections below).
+OPTIONAL_COLLECTIONS := build/optional-collections
 ANSIBLE_TEST_PIP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 PYTEST_OPTS ?= -q
 # Unit and integration tests run on both cores (pytest-xdist); each test starts its own reference appliances on
@@ -20,15 +22,17 @@ PYTEST_OPTS ?= -q
 PYTEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS)
 
-.PHONY: help venv venv313 test galaxy lint ruff changelog-lint ansible-lint sanity unit appliance integration report report-tools molecule field test313 openapi demo bench clean
+.PHONY: help venv venv313 optional-collections ari-ca-venv test galaxy lint ruff changelog-lint ansible-lint sanity unit appliance integration report report-tools molecule field test313 openapi demo bench clean
 
 help:
 	@echo "make test   set up .venv and .venv313, then run every check (what CI runs)"
 	@echo "make venv   create or update .venv (Python 3.11, ansible-core at the floor) and link the collection"
 	@echo "make lint | galaxy | sanity | unit | appliance | integration | report | molecule | field | test313   one group of checks"
 	@echo "make openapi   regenerate docs/appliance-api.json from the reference appliance"
+	@echo "make optional-collections   community.crypto from the ansible package, for the ACME tests (build/optional-collections)"
+	@echo "make ari-ca-venv   acme2certifier, an ACME CA with renewal information, for the ARI tests (build/ari-ca-venv)"
 
-venv: $(VENV)/.installed $(COLLECTION_LINK)
+venv: $(VENV)/.installed $(COLLECTION_LINK) $(OPTIONAL_COLLECTIONS)/.installed
 
 $(VENV)/.installed: requirements/test.txt
 	@test -x $(PY) || $(PYTHON311) -m venv $(VENV)
@@ -47,10 +51,35 @@ $(COLLECTION_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn ../../.. $@
 
+# community.crypto, an optional dependency of the certificate role's acme provider (controller mode) only, for its
+# integration tests: taken from the `ansible` package on PyPI (requirements/optional-collections.txt; Galaxy is not
+# needed), of which only ansible_collections/community/crypto is copied into build/optional-collections. The ACME
+# tests alone put that folder on ANSIBLE_COLLECTIONS_PATH, so every other test runs without it.
+optional-collections: $(OPTIONAL_COLLECTIONS)/.installed
+
+# acme2certifier, an ACME CA that offers renewal information (RFC 9773 renewalInfo; Debian's Pebble has none), for
+# the tests of the ARI path against a live CA (tests/ari_ca.py starts it). Its own venv keeps its dependencies out
+# of the test venv.
+ARI_CA_VENV := build/ari-ca-venv
+ari-ca-venv: $(ARI_CA_VENV)/.installed
+
+$(ARI_CA_VENV)/.installed: requirements/ari-ca.txt
+	@test -x $(ARI_CA_VENV)/bin/python || $(PYTHON311) -m venv $(ARI_CA_VENV)
+	$(ARI_CA_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements/ari-ca.txt
+	@touch $@
+
+$(OPTIONAL_COLLECTIONS)/.installed: requirements/optional-collections.txt scripts/extract_collection.py $(VENV)/.installed
+	rm -rf $(OPTIONAL_COLLECTIONS) && mkdir -p $(OPTIONAL_COLLECTIONS)/download
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+		--dest $(OPTIONAL_COLLECTIONS)/download -r requirements/optional-collections.txt
+	$(PY) scripts/extract_collection.py $(OPTIONAL_COLLECTIONS)/download/ansible-*.whl community.crypto $(OPTIONAL_COLLECTIONS)
+	rm -rf $(OPTIONAL_COLLECTIONS)/download
+	@touch $@
+
 # The set-up steps (three venvs from the package index, the Debian packages) wait mostly on the network: they run
 # side by side. The checks then run one group after another, each group on both cores where it can.
 test:
-	$(MAKE) --no-print-directory -j 4 venv venv313 report-tools $(GALAXY_VENV)/.installed
+	$(MAKE) --no-print-directory -j 4 venv venv313 optional-collections ari-ca-venv report-tools $(GALAXY_VENV)/.installed
 	$(MAKE) --no-print-directory lint galaxy sanity unit appliance integration report molecule field test313
 
 lint: ruff changelog-lint ansible-lint
@@ -87,7 +116,7 @@ changelog-lint:
 ansible-lint:
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint --profile production
 
-molecule:
+molecule: $(OPTIONAL_COLLECTIONS)/.installed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/molecule test --all
 
 $(ANSIBLE_TEST_PIP): scripts/get_pip_offline.py
@@ -102,10 +131,10 @@ sanity: $(ANSIBLE_TEST_PIP)
 unit:
 	$(PY) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) tests/unit
 
-appliance:
+appliance: $(ARI_CA_VENV)/.installed
 	$(PY) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) tests/appliance
 
-integration:
+integration: $(OPTIONAL_COLLECTIONS)/.installed $(ARI_CA_VENV)/.installed
 	$(PY) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) tests/integration
 
 # The certificate report as a person sees it: against nginx servers (openssl-made chains, compared with
@@ -113,9 +142,10 @@ integration:
 report:
 	$(PY) -m pytest $(PYTEST_OPTS) tests/report
 
-# The Debian packages the tests drive (openssl for cross-checks; nginx and chromium for the report), installed
-# with apt-get when missing (as root, as on CI; otherwise say what to install).
-DEBIAN_TOOLS := chromium nginx openssl
+# The Debian packages the tests drive (openssl for cross-checks; nginx and chromium for the report; pebble, the ACME
+# test CA, whose package also brings pebble-challtestsrv, its DNS), installed with apt-get when missing (as root, as
+# on CI; otherwise say what to install). Each name is a command and the package that brings it.
+DEBIAN_TOOLS := chromium nginx openssl pebble
 report-tools:
 	@missing=""; for tool in $(DEBIAN_TOOLS); do \
 		command -v $$tool >/dev/null 2>&1 || test -x /usr/sbin/$$tool || missing="$$missing $$tool"; \
@@ -134,9 +164,10 @@ report-tools:
 field:
 	$(PY) -m pytest $(PYTEST_OPTS) tests/field
 
-# The second leg: Python 3.13 with the newest ansible-core, unit and integration tests.
-test313:
-	$(PY313) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) -p no:cacheprovider tests/unit tests/integration
+# The second leg: Python 3.13 with the newest ansible-core, unit and integration tests; the modules over the api
+# transport only (the web transport's page reading is covered by the unit tests on both interpreters).
+test313: $(OPTIONAL_COLLECTIONS)/.installed $(ARI_CA_VENV)/.installed
+	BOMGAR_TEST_TRANSPORTS=api $(PY313) -m pytest $(PYTEST_OPTS) $(PYTEST_PARALLEL) -p no:cacheprovider tests/unit tests/integration
 
 openapi: venv
 	$(PY) -m reference_appliance openapi --output docs/appliance-api.json
@@ -146,7 +177,7 @@ clean:
 
 # The main job: a site of three reference appliances on loopback, the full flow, a summary.
 demo: venv
-	$(PY) scripts/demo.py $(if $(TRANSPORT),--transport $(TRANSPORT))
+	$(PY) scripts/demo.py $(if $(TRANSPORT),--transport $(TRANSPORT)) $(if $(PROVIDER),--provider $(PROVIDER))
 
 BENCH_VENV := build/bench-venv
 BENCH_OPTS ?=

@@ -25,6 +25,7 @@ import signal
 import sys
 from pathlib import Path
 
+from .acme.service import DEFAULT_CHECK_INTERVAL, DEFAULT_HTTP_PORT
 from .core import errors as pki_errors
 from .core import formats, hostnames
 from .errors import ApplianceError
@@ -98,6 +99,7 @@ def _build_parser() -> argparse.ArgumentParser:
     # Refused with a message that says what to use instead: a token on the command line is visible to every user.
     serve.add_argument("--token", help=argparse.SUPPRESS)
     _add_web(serve)
+    _add_acme(serve)
     _add_common(serve)
 
     fleet = commands.add_parser(
@@ -122,6 +124,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="a root CA certificate the software build trusts (repeatable)",
     )
     _add_web(fleet)
+    _add_acme(fleet)
     _add_common(fleet)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document")
@@ -187,6 +190,34 @@ def _web_options(parser, args) -> dict:
         "web_login_lockout": args.web_login_lockout,
         "web_alterations": list(args.web_alterations),
     }
+
+
+def _add_acme(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--acme-http-port",
+        type=int,
+        default=DEFAULT_HTTP_PORT,
+        metavar="PORT",
+        help="plain-HTTP port on every IP answering ACME HTTP-01 challenges while ACME is on "
+        f"(default {DEFAULT_HTTP_PORT}, as on a real appliance)",
+    )
+    parser.add_argument(
+        "--acme-check-interval",
+        type=float,
+        default=DEFAULT_CHECK_INTERVAL,
+        metavar="SECONDS",
+        help=f"how often the ACME client checks whether its certificate is due (default {DEFAULT_CHECK_INTERVAL:g})",
+    )
+
+
+def _acme_options(parser, args) -> dict:
+    _check_port(parser, "--acme-http-port", args.acme_http_port, allow_zero=False)
+    if not 1 <= args.acme_check_interval <= 86400:
+        parser.error(
+            f"--acme-check-interval {args.acme_check_interval:g} is out of range: give a number of seconds from 1 "
+            "to 86400."
+        )
+    return {"acme_http_port": args.acme_http_port, "acme_check_interval": args.acme_check_interval}
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -263,6 +294,7 @@ def _serve_config(parser, args):
         token=token,
         log_level=args.log_level,
         **_web_options(parser, args),
+        **_acme_options(parser, args),
     )
 
 
@@ -282,10 +314,13 @@ def _fleet_configs(parser, args):
         log_level=args.log_level,
     )
     web = _web_options(parser, args)
+    acme = _acme_options(parser, args)
     for config in configs:
         config.web_idle_timeout = web["web_idle_timeout"]
         config.web_login_lockout = web["web_login_lockout"]
         config.web_alterations = list(web["web_alterations"])
+        config.acme_http_port = acme["acme_http_port"]
+        config.acme_check_interval = acme["acme_check_interval"]
     return configs
 
 

@@ -42,6 +42,8 @@ from .api_refusals import (
 )
 from .errors import ApplianceError
 from .models import (
+    AcmeConfiguration,
+    AcmeSettings,
     Bindings,
     BindingsUpdate,
     Certificate,
@@ -381,6 +383,38 @@ def release_lock(
 ) -> None:
     """Give the lock back; a lock that is not there is already given back."""
     appliance.release_lock(name, holder, force)
+
+
+# ACME client
+
+
+@protected.get("/acme", tags=["acme"], response_model=AcmeConfiguration)
+def get_acme(appliance: ApplianceDep) -> dict:
+    """The ACME client's settings (never the EAB HMAC), its HTTP-01 port and its status."""
+    return appliance.acme_configuration()
+
+
+@protected.put("/acme", tags=["acme"], response_model=AcmeConfiguration, responses=_refusals(413, 422))
+def put_acme(body: AcmeSettings, appliance: ApplianceDep) -> dict:
+    """Turn ACME on with these settings; an order starts in the background unless the installed certificate
+    already fits them. Never waits for the CA."""
+    settings = body.model_dump(exclude={"eab_hmac"})
+    settings["eab_hmac"] = body.eab_hmac.get_secret_value() if body.eab_hmac is not None else None
+    return appliance.configure_acme(settings)
+
+
+@protected.delete("/acme", tags=["acme"], status_code=204)
+def delete_acme(appliance: ApplianceDep) -> None:
+    """Turn ACME off; the EAB HMAC is forgotten, the certificate and its bindings stay."""
+    appliance.disable_acme()
+
+
+@protected.post(
+    "/acme/orders", tags=["acme"], response_model=AcmeConfiguration, status_code=202, responses=_refusals(409)
+)
+def order_acme(appliance: ApplianceDep) -> dict:
+    """Order now, due or not (Renew Now); 409 when ACME is off or an order runs."""
+    return appliance.order_acme_certificate()
 
 
 def _subject(subject) -> dict:

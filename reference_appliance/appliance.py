@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives import serialization
 
 from . import API_VERSION, rules_locks
+from .acme.service import DEFAULT_HTTP_PORT, AcmeService
 from .core import builder, describe, fingerprints, hostnames, keys, name_rules, serving, subject_fields
 from .core import errors as pki_errors
 from .errors import ApplianceError, from_pki_error, not_found
@@ -58,6 +59,7 @@ class Identity:
     traffic_nodes: list[str] = field(default_factory=list)
     trusted_root_fingerprints: list[str] = field(default_factory=list)
     site_port: int = 443  # where every address serves its certificate over TLS
+    acme_http_port: int = DEFAULT_HTTP_PORT  # where every address answers ACME HTTP-01 challenges (plain HTTP)
 
 
 def _now() -> str:
@@ -88,6 +90,7 @@ class Appliance:
             if tx.get_meta(_META_FACTORY_DEFAULT) is None:
                 self._create_factory_default(tx)
             self._factory_default_id = tx.get_meta(_META_FACTORY_DEFAULT)
+        self.acme = AcmeService(self, store, identity.acme_http_port)
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -579,6 +582,25 @@ class Appliance:
                 changed = True
         if changed:
             self._notify()
+
+    # --- ACME client ---------------------------------------------------------------------------
+
+    def acme_configuration(self) -> dict:
+        """The ACME client's settings (never the EAB HMAC), its HTTP-01 port and its status."""
+        return self.acme.configuration()
+
+    def configure_acme(self, settings: dict) -> dict:
+        """Store the ACME settings and turn the client on; an order starts in the background unless the installed
+        certificate already fits them."""
+        return self.acme.configure(settings)
+
+    def disable_acme(self) -> None:
+        """Turn the ACME client off (the EAB HMAC is forgotten; the certificate and its bindings stay)."""
+        self.acme.disable()
+
+    def order_acme_certificate(self) -> dict:
+        """Start an ACME order now (409 when ACME is off or an order runs)."""
+        return self.acme.order_now()
 
     # --- for the TLS listeners ---------------------------------------------------------------
 

@@ -327,3 +327,75 @@ class Lock(BaseModel):
     taken_over_from: LockTakenOver | None = Field(
         default=None, description="On taking: the run whose lease had ended, whose lock this replaces."
     )
+
+
+# ACME client
+
+AcmeKeyType = Literal["ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"]
+
+
+class AcmeWindow(BaseModel):
+    """The CA's suggested renewal window (ARI, RFC 9773)."""
+
+    start: str
+    end: str
+
+
+class AcmeStatus(BaseModel):
+    """What the ACME client did last and what it does next."""
+
+    state: Literal["disabled", "pending", "valid", "failed"]
+    last_attempt_at: str | None
+    last_success_at: str | None
+    last_error: str | None = Field(description="Which hostname, which challenge, what the CA said.")
+    certificate_id: str | None = Field(description="The certificate the client installed last.")
+    certificate_sha256: str | None = Field(description="Lower-case hex SHA-256 of that certificate (no colons).")
+    not_after: str | None
+    next_renewal_at: str | None = Field(description="When the certificate is renewed, or a failed order retried.")
+    renewal_basis: Literal["ari", "lifetime"] | None
+    ari_window: AcmeWindow | None
+    account_url: str | None
+
+
+class AcmeConfiguration(BaseModel):
+    """The ACME client's settings, never the EAB HMAC, and its status."""
+
+    enabled: bool
+    directory_url: str | None
+    contact: list[str]
+    eab_key_id: str | None
+    eab_hmac_configured: bool = Field(description="An EAB HMAC is stored; the HMAC itself is never returned.")
+    hostnames: list[str]
+    key_type: AcmeKeyType
+    ca_bundle: str | None
+    friendly_name: str
+    ip_addresses: list[str]
+    http_port: int = Field(description="The plain-HTTP port answering /.well-known/acme-challenge/ (read-only).")
+    status: AcmeStatus
+
+
+class AcmeSettings(RequestBody):
+    model_config = _request(
+        {
+            "directory_url": "https://localhost:14000/dir",
+            "contact": ["mailto:pki@example.com"],
+            "hostnames": ["support.example.com"],
+            "key_type": "ec-p256",
+            "friendly_name": "ACME",
+            "ip_addresses": ["127.0.0.2"],
+        }
+    )
+
+    directory_url: str = Field(description="The CA's ACME directory (https).")
+    contact: list[str] = Field(default_factory=list, description='"mailto:" URIs.')
+    eab_key_id: str | None = Field(default=None, description="External account binding: the key id.")
+    eab_hmac: SecretStr | None = Field(
+        default=None,
+        description="External account binding: the HMAC key, base64url. Stored, never returned; left out with an "
+        "unchanged eab_key_id it keeps the stored one.",
+    )
+    hostnames: list[str] = Field(description="DNS names ordered for; the first is the common name; no wildcards.")
+    key_type: str = Field(default="ec-p256", description="ec-p256, ec-p384, rsa-2048, rsa-3072 or rsa-4096.")
+    ca_bundle: str | None = Field(default=None, description="PEM roots trusted for the directory's HTTPS.")
+    friendly_name: str = "ACME"
+    ip_addresses: list[str] = Field(default_factory=list, description="Addresses the certificate is bound to.")

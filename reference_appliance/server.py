@@ -28,6 +28,8 @@ from pathlib import Path
 import uvicorn
 
 from . import API_PREFIX
+from .acme.responder import ChallengeResponder
+from .acme.service import DEFAULT_CHECK_INTERVAL, DEFAULT_HTTP_PORT
 from .api import create_app
 from .api_transport import MAX_HEAD_BYTES, ApiProtocol, ConnectionGate, GatedSocket
 from .appliance import Appliance, Identity
@@ -67,6 +69,8 @@ class ApplianceConfig:
     web_idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     web_login_lockout: float = DEFAULT_LOCKOUT
     web_alterations: list[str] = field(default_factory=list)
+    acme_http_port: int = DEFAULT_HTTP_PORT
+    acme_check_interval: float = DEFAULT_CHECK_INTERVAL
 
 
 class SharedLoopUvicornServer(uvicorn.Server):
@@ -143,6 +147,7 @@ class ApplianceServer:
         self.store = None
         self.appliance = None
         self.listeners: SiteListeners | None = None
+        self.challenges: ChallengeResponder | None = None
         self._uvicorn: SharedLoopUvicornServer | None = None
         self._serve_task: asyncio.Task | None = None
         self._api_port: int | None = None
@@ -153,6 +158,8 @@ class ApplianceServer:
     def _on_change(self) -> None:
         if self.listeners is not None:
             self.listeners.on_change()
+        if self.challenges is not None:
+            self.challenges.on_change()
 
     def _prepare(self) -> None:
         """The blocking part of start-up: state files, store, service layer, API app, API socket."""
@@ -166,6 +173,7 @@ class ApplianceServer:
             traffic_nodes=list(config.traffic_nodes),
             trusted_root_fingerprints=list(config.trusted_root_fingerprints),
             site_port=config.site_port,
+            acme_http_port=config.acme_http_port,
         )
         if config.software_version:
             identity.software_version = config.software_version
@@ -174,6 +182,10 @@ class ApplianceServer:
         for address in config.ip_addresses:
             self.appliance.add_ip_address(address)
         self.listeners = SiteListeners(self.appliance, config.site_port, self._log, scratch_dir=self.state.state_dir)
+        appliance = self.appliance
+        self.challenges = ChallengeResponder(
+            lambda: [entry["address"] for entry in appliance.list_ip_addresses()], config.acme_http_port
+        )
         web = WebInterface(
             self.appliance,
             config.hostname,
@@ -231,6 +243,9 @@ class ApplianceServer:
             if not ready.done():
                 ready.cancel()
                 raise RuntimeError(f"The API of {self.config.hostname} did not start: {self._serve_failure()}")
+            await loop.run_in_executor(
+                None, self.appliance.acme.start, self.challenges, self.config.acme_check_interval
+            )
         except BaseException:
             await self.stop()
             raise
@@ -263,6 +278,7 @@ class ApplianceServer:
             "admin_password_file": str(self.state.admin_password_file),
             "state_dir": str(self.state.state_dir),
             "site_port": self.config.site_port,
+            "acme_http_port": self.config.acme_http_port,
             "ip_addresses": [entry["address"] for entry in self.appliance.list_ip_addresses()],
             "pid": os.getpid(),
         }
@@ -280,6 +296,10 @@ class ApplianceServer:
                 sock.close()
         if self.listeners is not None:
             await self.listeners.close()
+        if self.appliance is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.appliance.acme.stop)
+        elif self.challenges is not None:
+            self.challenges.close()
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -85,6 +85,41 @@ CREATE TABLE IF NOT EXISTS locks (
     renewed_at TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS acme_settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    directory_url TEXT,
+    contact TEXT NOT NULL,
+    eab_key_id TEXT,
+    eab_hmac TEXT,
+    hostnames TEXT NOT NULL,
+    key_type TEXT NOT NULL,
+    ca_bundle TEXT,
+    friendly_name TEXT NOT NULL,
+    ip_addresses TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS acme_status (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    state TEXT NOT NULL CHECK (state IN ('disabled', 'pending', 'valid', 'failed')),
+    last_attempt_at TEXT,
+    last_success_at TEXT,
+    last_error TEXT,
+    certificate_id TEXT REFERENCES certificates(id) ON DELETE SET NULL,
+    key_id TEXT REFERENCES keys(id) ON DELETE SET NULL,
+    next_renewal_at TEXT,
+    renewal_basis TEXT,
+    ari_start TEXT,
+    ari_end TEXT,
+    ari_next_check_at TEXT,
+    account_url TEXT,
+    failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS acme_account (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    private_key_pem TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 """
 
 
@@ -159,6 +194,49 @@ class Transaction:
     def delete_lock(self, name: str) -> None:
         """Remove a run lock."""
         self.execute("DELETE FROM locks WHERE name = ?", (name,))
+
+    # --- ACME client ------------------------------------------------------------------------
+
+    def acme_settings(self) -> dict | None:
+        """The ACME client's settings row (the EAB HMAC among them: never shown), or None before the first PUT."""
+        return self.one("SELECT * FROM acme_settings WHERE id = 1")
+
+    def save_acme_settings(self, row: dict) -> None:
+        """Insert or replace the ACME client's settings row."""
+        self.execute(
+            "INSERT OR REPLACE INTO acme_settings (id, enabled, directory_url, contact, eab_key_id, eab_hmac, "
+            "hostnames, key_type, ca_bundle, friendly_name, ip_addresses, updated_at) VALUES (1, :enabled, "
+            ":directory_url, :contact, :eab_key_id, :eab_hmac, :hostnames, :key_type, :ca_bundle, :friendly_name, "
+            ":ip_addresses, :updated_at)",
+            row,
+        )
+
+    def acme_status(self) -> dict | None:
+        """The ACME client's status row, or None before the first PUT."""
+        return self.one("SELECT * FROM acme_status WHERE id = 1")
+
+    def save_acme_status(self, row: dict) -> None:
+        """Insert or replace the ACME client's status row."""
+        self.execute(
+            "INSERT OR REPLACE INTO acme_status (id, state, last_attempt_at, last_success_at, last_error, "
+            "certificate_id, key_id, next_renewal_at, renewal_basis, ari_start, ari_end, ari_next_check_at, "
+            "account_url, failures) VALUES (1, :state, :last_attempt_at, :last_success_at, :last_error, "
+            ":certificate_id, :key_id, :next_renewal_at, :renewal_basis, :ari_start, :ari_end, :ari_next_check_at, "
+            ":account_url, :failures)",
+            row,
+        )
+
+    def acme_account_key(self) -> str | None:
+        """The PEM of the appliance's ACME account key (never shown), or None before the first order."""
+        row = self.one("SELECT private_key_pem FROM acme_account WHERE id = 1")
+        return row["private_key_pem"] if row else None
+
+    def save_acme_account_key(self, private_key_pem: str, created_at: str) -> None:
+        """Store the appliance's ACME account key."""
+        self.execute(
+            "INSERT INTO acme_account (id, private_key_pem, created_at) VALUES (1, ?, ?)",
+            (private_key_pem, created_at),
+        )
 
     # --- keys -------------------------------------------------------------------------------
 

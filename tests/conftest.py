@@ -23,5 +23,6 @@ if not LINK.exists():
 if str(BUILD) not in sys.path:
     sys.path.insert(0, str(BUILD))
 
-# Reference appliance fixtures (appliance, shared_appliance, appliance_factory, fleet_factory).
-pytest_plugins = ["appliance_fixtures"]
+# Reference appliance fixtures (appliance, shared_appliance, appliance_factory, fleet_factory) and the Pebble
+# ACME test CA (pebble_factory).
+pytest_plugins = ["appliance_fixtures", "pebble"]

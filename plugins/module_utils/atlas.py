@@ -241,6 +241,14 @@ def missing_addresses(appliances: list, answers: Mapping) -> dict:
     return missing
 
 
+SELF_RENEWING_PRIMARY = (
+    "The site's certificate would come from the primary's own ACME client (certificate_provider acme with "
+    "certificate_acme_mode appliance), which renews it by itself between runs while the traffic nodes keep the "
+    "previous one. Use certificate_acme_mode controller for an Atlas site: the controller orders over DNS-01 and "
+    "every run rolls the certificate out to every node."
+)
+
+
 def preflight(
     appliances: list,
     answers: Mapping,
@@ -249,6 +257,7 @@ def preflight(
     subject_alt_name: list | None,
     certificate_error: str | None = None,
     primary_group: str = "bomgar_primary",
+    renewed_by: str = "controller",
 ) -> dict:
     """Every problem that stops the rollout before any change, in the order they are reported.
 
@@ -256,7 +265,9 @@ def preflight(
     (``{host: {failed, msg} | {failed: false, status}}``). ``subject_alt_name`` are the names of the certificate
     to roll out: the spec's when it is issued, else those of the certificate on the primary; None when they
     cannot be known because the primary was not read (then only the other problems are reported).
-    ``certificate_error`` says why the certificate to roll out cannot be read on the primary.
+    ``certificate_error`` says why the certificate to roll out cannot be read on the primary. ``renewed_by`` is
+    ``appliance`` when the certificate the rollout issues comes from the primary's own ACME client, which renews it
+    between runs without the traffic nodes: that is refused.
 
     Returns ``problems`` (messages), ``hostnames`` (what the certificate must cover), ``uncovered``,
     ``unreachable`` (``{host: message}``), ``missing_addresses``, ``without_hostname`` and ``primaries``.
@@ -275,6 +286,8 @@ def preflight(
 
     if len(primaries) != 1:
         problems.append(f"The group {primary_group} must hold exactly one primary; it holds [{', '.join(primaries)}].")
+    if renewed_by == "appliance":
+        problems.append(SELF_RENEWING_PRIMARY)
     if certificate_error:
         problems.append(f"The certificate to roll out cannot be read on the primary: {certificate_error}")
     elif subject_alt_name is None:

@@ -17,6 +17,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+from .pki.ari import acme_renewal_decision, check_window_option
 from .pki.errors import PKIError, SpecError
 from .pki.fingerprints import normalize_fingerprint
 from .pki.hostnames import parse_san, parse_sans
@@ -31,7 +32,8 @@ ACTION_REISSUE = "reissue"
 ACTION_RENEW = "renew"
 
 PROVIDER_SELF_SIGNED = "self_signed"
-PROVIDERS = ("self_signed", "local_ca", "manual")
+PROVIDER_ACME = "acme"
+PROVIDERS = ("self_signed", "local_ca", "manual", "acme")
 STAMP_FORMAT = "%Y%m%d-%H%M%S"
 SPEC_KEYS = (
     "name",
@@ -46,6 +48,7 @@ SPEC_KEYS = (
     "rekey",
     "force",
     "provider",
+    "renewal_info",
     "now",
 )
 
@@ -70,6 +73,9 @@ class Spec:
     rekey: bool = False
     force: bool = False
     provider: str = PROVIDER_SELF_SIGNED
+    # For an ACME CA: ``{window, reason}``, the CA's ARI window for the current certificate (or None, and why);
+    # None for the other providers.
+    renewal_info: dict | None = None
 
     def describe_subject(self) -> str:
         """The subject as ``CN=..., O=...`` style text for reasons."""
@@ -135,6 +141,14 @@ def parse_spec(spec) -> Spec:
     if provider not in PROVIDERS:
         raise SpecError(f"provider '{provider}' is not known.", hint=f"Use one of {', '.join(PROVIDERS)}.")
     check_renewal_options(spec.get("renew_before_days"), spec.get("renew_before_percent"))
+    renewal_info = spec.get("renewal_info")
+    if renewal_info is not None:
+        if not isinstance(renewal_info, dict):
+            raise SpecError(
+                f"renewal_info must be null or a mapping with window and reason, got {type(renewal_info).__name__}.",
+                hint="Give the CA's ARI window of the current certificate, or null when it has none.",
+            )
+        check_window_option(renewal_info.get("window"))
     root = spec.get("expected_root_fingerprint")
     key_type = spec.get("key_type") or "rsa"
     size = spec.get("key_size") if key_type == "rsa" else None
@@ -150,6 +164,7 @@ def parse_spec(spec) -> Spec:
         rekey=_as_bool(spec.get("rekey"), "rekey"),
         force=_as_bool(spec.get("force"), "force"),
         provider=provider,
+        renewal_info=dict(renewal_info) if renewal_info is not None else None,
     )
 
 
@@ -277,11 +292,14 @@ def trigger_key_changed(situation: Situation) -> str | None:
 
 
 def trigger_spec_changed(situation: Situation) -> str | None:
-    """Fires when the subject fields or the alternative names (as a set, and the first one) differ."""
+    """Fires when the subject fields or the alternative names (as a set, and the first one) differ.
+
+    An ACME CA writes the subject it chooses (the names only), so for the acme provider only the names count.
+    """
     current = situation.current
     changes = []
     subject = _subject_dict({k: v for k, v in (current.get("subject") or {}).items() if k in _subject_fields()})
-    if subject != situation.spec.subject:
+    if subject != situation.spec.subject and situation.spec.provider != PROVIDER_ACME:
         changes.append(f"subject {_subject_text(subject)} -> {situation.spec.describe_subject()}")
     current_sans = _normalized_sans(current.get("subject_alt_name"))
     wanted_sans = situation.spec.sans
@@ -341,9 +359,21 @@ def trigger_renewal_due(situation: Situation) -> str | None:
 def renewal_of(cert: dict, spec: Spec, now: datetime.datetime, now_given: bool = False) -> dict:
     """``{renewal_due, reason}`` of a certificate dict.
 
-    Recomputed at ``now`` from the validity when the spec gives a renewal window or a time; otherwise the
-    decision appliance_certificate_info made (with the window it was given) is used as it is.
+    For an ACME CA (``renewal_info`` in the spec) the CA's ARI window decides when it gives one, else the lifetime
+    rule (:func:`pki.ari.acme_renewal_decision`). Otherwise recomputed at ``now`` from the validity when the spec
+    gives a renewal window or a time; else the decision appliance_certificate_info made (with the window it was
+    given) is used as it is.
     """
+    if spec.renewal_info is not None and cert.get("not_before") and cert.get("not_after"):
+        return acme_renewal_decision(
+            cert["not_before"],
+            cert["not_after"],
+            now=now,
+            window=spec.renewal_info.get("window"),
+            no_window_reason=spec.renewal_info.get("reason"),
+            renew_before_days=spec.renew_before_days,
+            renew_before_percent=spec.renew_before_percent,
+        )
     from_info = "renewal_due" in cert and "renewal_reason" in cert
     has_window = spec.renew_before_days is not None or spec.renew_before_percent is not None
     if (from_info and not has_window and not now_given) or not cert.get("not_before") or not cert.get("not_after"):

@@ -42,10 +42,11 @@ options:
   gather:
     description:
       - Which parts to report. RV(status) is always reported.
+      - V(acme) reports the appliance's own ACME client in RV(acme) (see M(bomgar.pki.appliance_acme)).
     type: list
     elements: str
-    choices: [certificates, requests, keys, bindings]
-    default: [certificates, requests, keys, bindings]
+    choices: [certificates, requests, keys, bindings, acme]
+    default: [certificates, requests, keys, bindings, acme]
   renew_before_days:
     description:
       - Renewal is due this many days before a certificate expires.
@@ -266,6 +267,22 @@ bindings:
       returned: always
       type: str
       sample: certificate
+acme:
+  description:
+    - The appliance's own ACME client, as M(bomgar.pki.appliance_acme) returns it in its RV(acme) result
+      (C(enabled) V(false) when it is off), with its status (C(status.state), C(status.last_error),
+      C(status.next_renewal_at), C(status.renewal_basis), C(status.ari_window)). Never the EAB HMAC.
+  returned: when O(gather) contains V(acme)
+  type: dict
+  sample:
+    enabled: true
+    directory_url: https://acme-v02.api.letsencrypt.org/directory
+    hostnames: [support.example.com]
+    eab_hmac_configured: false
+    status:
+      state: valid
+      next_renewal_at: "2027-02-04T09:00:04Z"
+      renewal_basis: lifetime
 served:
   description: Per IP address of the appliance, the chain it serves right now on the site port.
   returned: when O(served=true)

@@ -130,6 +130,18 @@ options:
         fingerprint or id; the newest server certificate it names is meant (RV(source)).
       - Give this or O(subject_alt_name), not both.
     type: str
+  provider:
+    description:
+      - The certificate role's C(certificate_provider) for the certificate the rollout issues (with
+        O(subject_alt_name)); only V(acme) changes what is checked (see O(acme_mode)).
+    type: str
+  acme_mode:
+    description:
+      - The certificate role's C(certificate_acme_mode) when O(provider=acme). V(appliance), the primary's own ACME
+        client, is reported as a problem when the rollout issues the certificate, since that client renews the
+        primary's certificate by itself between runs and the traffic nodes would keep the previous one.
+    type: str
+    choices: [controller, appliance]
   primary_group:
     description: Name of the inventory group of the primary, for the message when not exactly one is the primary.
     type: str

@@ -131,7 +131,7 @@ options:
       provider:
         description: Who signs a new certificate.
         type: str
-        choices: [self_signed, local_ca, manual]
+        choices: [self_signed, local_ca, manual, acme]
         default: self_signed
       days:
         description: Days of validity of a new certificate (for the plan's text).
@@ -159,6 +159,46 @@ options:
       manual_drop_dir:
         description: Where the manual provider finds the signed certificate and the CA's files.
         type: path
+      acme_mode:
+        description:
+          - For O(appliances[].provider=acme), who orders. V(controller) (DNS-01, with community.crypto on the
+            controller; the plan fails the appliance when that collection is missing) or V(appliance) (its own ACME
+            client, HTTP-01; wildcards and O(appliances[].rekey) are refused).
+        type: str
+        choices: [controller, appliance]
+        default: controller
+      acme_directory:
+        description:
+          - The ACME CA's directory URL (C(https://)); required with O(appliances[].provider=acme). For a
+            certificate of the controller mode, the plan reads the CA's renewal information (ARI) through it.
+        type: str
+      acme_account_key_src:
+        description: PEM file of the ACME account key on the controller (controller mode).
+        type: path
+      acme_account_key_content:
+        description: The ACME account key as PEM text (controller mode). Never logged or returned.
+        type: str
+      acme_contact:
+        description: Contacts of the ACME account (e-mail addresses or C(mailto:) URIs).
+        type: list
+        elements: str
+        default: []
+      acme_ca_path:
+        description: PEM file of the CA that signs the ACME directory's HTTPS certificate, besides the system's CAs.
+        type: path
+      acme_dns_tasks:
+        description: The user's task file that sets and removes the TXT records of DNS-01 (controller mode).
+        type: path
+      acme_wait_timeout:
+        description: Seconds the CA may take to check the names and issue (for the plan's text and its checks).
+        type: int
+        default: 300
+      acme_eab_key_id:
+        description: Key id of the external account binding.
+        type: str
+      acme_eab_hmac:
+        description: HMAC key of the external account binding (base64url). Never logged or returned.
+        type: str
       ip_addresses:
         description:
           - The appliance's IP addresses that serve the certificate; the plan fails naming the variable when none
@@ -232,6 +272,9 @@ notes:
   - The bomgar.pki.certificate role runs this module once per batch of the play, with the variables of every host
     that runs the role; it is not part of the C(bomgar.pki.appliance) action group, because the connection differs
     from appliance to appliance.
+  - The result carries C(invocation) (the validated arguments, every appliance's variables) only at C(-vvv), since
+    the registered result is read by every appliance's tasks and each entry of RV(appliances) holds that
+    appliance's plan already.
 seealso:
   - module: bomgar.pki.appliance_certificate_info
   - module: bomgar.pki.appliance_ip_binding
@@ -347,6 +390,16 @@ appliances:
       type: list
       elements: str
       sample: [support.example.com]
+    acme:
+      description:
+        - What the role's ACME steps need; C(mode) is null for the other providers. For V(controller) also
+          C(directory), C(contact) (as URIs), C(names), C(environment) (for the ACME modules), C(challenge),
+          C(dns_tasks) (absolute) and C(kept) (what the addresses serve); for V(appliance) also C(hostnames),
+          C(key_type), C(friendly_name), C(renew_now) and C(configure) (why the appliance's ACME client must be set
+          again, or null).
+      returned: success
+      type: dict
+      sample: {mode: controller, directory: "https://acme-v02.api.letsencrypt.org/directory", challenge: dns-01}
     rebind:
       description:
         - For a certificate that stays, why its addresses must be bound again (null when they serve it already).

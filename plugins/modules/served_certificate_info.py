@@ -160,6 +160,7 @@ options:
             - self_signed
             - local_ca
             - manual
+            - acme
             default: self_signed
           days:
             description: Days of validity of a new certificate (for the plan's text).
@@ -187,6 +188,46 @@ options:
           manual_drop_dir:
             description: Where the manual provider finds the signed certificate and the CA's files.
             type: path
+          acme_mode:
+            description:
+              - For O(hosts[].certificate.provider=acme), who orders. V(controller) (DNS-01, with community.crypto on
+                the controller) or V(appliance) (its own ACME client, HTTP-01; wildcards and
+                O(hosts[].certificate.rekey) are refused).
+            type: str
+            choices: [controller, appliance]
+            default: controller
+          acme_directory:
+            description:
+              - The ACME CA's directory URL (C(https://)); required with O(hosts[].certificate.provider=acme). For a
+                certificate of the controller mode, the plan reads the CA's renewal information (ARI) through it.
+            type: str
+          acme_account_key_src:
+            description: PEM file of the ACME account key on the controller (controller mode).
+            type: path
+          acme_account_key_content:
+            description: The ACME account key as PEM text (controller mode). Never logged or returned.
+            type: str
+          acme_contact:
+            description: Contacts of the ACME account (e-mail addresses or C(mailto:) URIs).
+            type: list
+            elements: str
+            default: []
+          acme_ca_path:
+            description: PEM file of the CA that signs the ACME directory's HTTPS certificate, besides the system's CAs.
+            type: path
+          acme_dns_tasks:
+            description: The user's task file that sets and removes the TXT records of DNS-01 (controller mode).
+            type: path
+          acme_wait_timeout:
+            description: Seconds the CA may take to check the names and issue (for the plan's text and its checks).
+            type: int
+            default: 300
+          acme_eab_key_id:
+            description: Key id of the external account binding.
+            type: str
+          acme_eab_hmac:
+            description: HMAC key of the external account binding (base64url). Never logged or returned.
+            type: str
           ip_addresses:
             description:
             - The appliance's IP addresses that serve the certificate; defaults to O(hosts[].addresses).

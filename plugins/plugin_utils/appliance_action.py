@@ -70,7 +70,8 @@ class ApplianceActionBase(ActionBase):
         result.update(outcome)
         if warnings:
             result.setdefault("warnings", []).extend(warnings)
-        result["invocation"] = {"module_args": validation.validated_parameters}
+        if self._display.verbosity >= spec.invocation_verbosity:
+            result["invocation"] = {"module_args": validation.validated_parameters}
         if any(name in result for name in spec.secret_results):
             result["_ansible_no_log"] = True
         return remove_values(result, no_log_values)

@@ -92,6 +92,7 @@ button.danger { background: #fff; color: var(--danger); border-color: #f0b4ae; }
 button.danger:hover { background: #fef3f2; }
 button.small { padding: 3px 10px; font-size: 12px; }
 .buttons { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin-top: 18px; }
+.buttons + .lead { margin-top: 18px; }
 .actions { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin-top: 14px; }
 .actions label { font-weight: 600; }
 .actions select { width: auto; min-width: 140px; }

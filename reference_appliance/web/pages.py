@@ -44,6 +44,7 @@ CERTIFICATES_PATH = f"{BASE}/security/certificates"
 NEW_CERTIFICATE_PATH = f"{CERTIFICATES_PATH}/new"
 IMPORT_PATH = f"{CERTIFICATES_PATH}/import"
 REQUESTS_PATH = f"{BASE}/security/certificate-requests"
+ACME_PATH = f"{CERTIFICATES_PATH}/acme"
 SELF_SIGNED_DAYS = 365
 SESSION_CHANGED = "Your session changed; reload the page and try again."
 NOT_AVAILABLE = "Not Available"
@@ -82,7 +83,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-_SECRET_FIELDS = frozenset({"password", "passphrase"})
+_SECRET_FIELDS = frozenset({"password", "passphrase", "eab_hmac"})
 
 
 def certificate_path(certificate_id: str) -> str:
@@ -311,6 +312,8 @@ class Certificates(Page):
             "or import certificates, chains and keys.</p>"
             f'<div class="buttons">{get_button("Create", NEW_CERTIFICATE_PATH)}{get_button("Import", IMPORT_PATH)}'
             "</div>"
+            f'<p class="lead">Or let the appliance obtain and renew a certificate itself: {link("ACME", ACME_PATH)} '
+            "(Let's Encrypt or another ACME certificate authority).</p>"
         )
         chosen = _first(values, "action", "export")
         actions = (
@@ -784,6 +787,189 @@ class ViewRequest(Page):
         return ctx.redirect(CERTIFICATES_PATH, notice + ".")
 
 
+# Security :: Certificates :: ACME
+
+ACME_KEY_TYPES = (
+    ("ec-p256", "EC P-256"),
+    ("ec-p384", "EC P-384"),
+    ("rsa-2048", "RSA 2048 bits"),
+    ("rsa-3072", "RSA 3072 bits"),
+    ("rsa-4096", "RSA 4096 bits"),
+)
+ACME_STATES = {"disabled": "Disabled", "pending": "Pending", "valid": "Valid", "failed": "Failed"}
+ACME_BASES = {"ari": "ARI", "lifetime": "Lifetime"}
+
+
+def _textarea(ident: str, name: str, label: str, value: str, hint: str, rows: int = 4) -> str:
+    return (
+        f'<div class="field"><label for="{ident}">{esc(label)}</label>'
+        f'<textarea id="{ident}" name="{esc(name)}" rows="{rows}">{esc(value)}</textarea>'
+        f'<span class="hint">{esc(hint)}</span></div>'
+    )
+
+
+def _contact_uri(text: str) -> str:
+    return text if text.lower().startswith("mailto:") else f"mailto:{text}"
+
+
+class AcmeSettingsPage(Page):
+    title = "Security :: Certificates :: ACME"
+    menu_path = CERTIFICATES_PATH
+
+    def get(self, ctx, values=None, alerts=(), status=200):
+        appliance = ctx.appliance
+        shown = appliance.acme_configuration()
+        if values is None:
+            typed = {
+                "directory_url": shown["directory_url"] or "",
+                "contact": ", ".join(item.removeprefix("mailto:") for item in shown["contact"]),
+                "eab_key_id": shown["eab_key_id"] or "",
+                "hostnames": "\n".join(shown["hostnames"]),
+                "key_type": shown["key_type"],
+                "ca_bundle": shown["ca_bundle"] or "",
+                "friendly_name": shown["friendly_name"],
+            }
+            ticked = set(shown["ip_addresses"])
+        else:
+            typed = {name: _first(values, name) for name in ("directory_url", "contact", "eab_key_id", "hostnames")}
+            typed.update(
+                key_type=_first(values, "key_type", "ec-p256"),
+                ca_bundle=_first(values, "ca_bundle"),
+                friendly_name=_first(values, "friendly_name"),
+            )
+            ticked = set(values.get("ip", []))
+        hmac_hint = (
+            "Stored; it is never shown. Leave empty to keep it, or type a new one."
+            if shown["eab_hmac_configured"]
+            else "The HMAC key the CA issued with the key ID (base64url); it is never shown again."
+        )
+        checks = [
+            checkbox(f"acme-ip-{number}", "ip", entry["address"], entry["address"], checked=entry["address"] in ticked)
+            for number, entry in enumerate(appliance.list_ip_addresses(), start=1)
+        ]
+        body = (
+            text_field(
+                "acme-directory-url",
+                "directory_url",
+                "Directory URL",
+                typed["directory_url"],
+                hint="The CA's ACME directory (https), e.g. https://acme-v02.api.letsencrypt.org/directory.",
+            )
+            + text_field(
+                "acme-contact",
+                "contact",
+                "Contact",
+                typed["contact"],
+                hint="E-mail addresses for the CA's notices, separated by commas; may be empty.",
+            )
+            + text_field(
+                "acme-eab-key-id",
+                "eab_key_id",
+                "EAB Key ID",
+                typed["eab_key_id"],
+                hint="External account binding, when the CA requires it; else leave empty.",
+            )
+            + text_field("acme-eab-hmac", "eab_hmac", "EAB HMAC", kind="password", autocomplete="off", hint=hmac_hint)
+            + _textarea(
+                "acme-hostnames",
+                "hostnames",
+                "Hostnames",
+                typed["hostnames"],
+                "One DNS name per line, the first one the common name; each must resolve to this appliance. "
+                "No wildcards: HTTP-01 cannot prove them.",
+            )
+            + select_field("acme-key-type", "key_type", "Key Type", ACME_KEY_TYPES, typed["key_type"])
+            + _textarea(
+                "acme-ca-bundle",
+                "ca_bundle",
+                "CA Bundle",
+                typed["ca_bundle"],
+                "PEM root certificates trusted for the directory's HTTPS; empty for the system's trust.",
+                rows=6,
+            )
+            + text_field(
+                "acme-friendly-name",
+                "friendly_name",
+                "Certificate Friendly Name",
+                typed["friendly_name"],
+                hint="How the appliance lists the certificate it installs.",
+            )
+            + '<div class="field"><span class="label">IP Addresses</span>'
+            + (f'<div class="checks">{"".join(checks)}</div>' if checks else '<p class="empty">No IP addresses.</p>')
+            + '<span class="hint">The addresses the certificate is assigned to once issued.</span></div>'
+        )
+        buttons = (
+            '<div class="buttons">'
+            f"{button('Save ACME Settings', 'action', 'save')}"
+            f"{button('Renew Now', 'action', 'renew', 'secondary')}"
+            f"{button('Turn Off ACME', 'action', 'off', 'danger')}</div>"
+        )
+        content = section("ACME Settings", form(ctx.csrf, ACME_PATH, body, buttons)) + section(
+            "ACME Status", details(self._status_rows(appliance, shown))
+        )
+        content += f"<p>{link('Back to Certificates', CERTIFICATES_PATH)}</p>"
+        lead = (
+            "The appliance orders a certificate from an ACME certificate authority over HTTP-01, installs it, "
+            f"and renews it by itself. It answers the CA's challenges over plain HTTP on port {shown['http_port']}."
+        )
+        return ctx.respond(content, values=values, alerts=alerts, status=status, lead=lead)
+
+    @staticmethod
+    def _status_rows(appliance, shown: dict) -> list:
+        status = shown["status"]
+        window = status["ari_window"]
+        certificate = cell(esc(""))
+        if status["certificate_id"]:
+            try:
+                name = certificate_name(appliance.get_certificate(status["certificate_id"]))
+            except ApplianceError:
+                name = status["certificate_id"]
+            certificate = cell(link(name, certificate_path(status["certificate_id"])))
+        return [
+            ("State", cell(esc(ACME_STATES[status["state"]]))),
+            ("Last Attempt", cell(esc(status["last_attempt_at"] or ""))),
+            ("Last Error", cell(breakable(status["last_error"] or ""))),
+            ("Certificate", certificate),
+            ("Expires", cell(esc(status["not_after"] or ""))),
+            ("Next Renewal", cell(esc(status["next_renewal_at"] or ""))),
+            ("Renewal Basis", cell(esc(ACME_BASES.get(status["renewal_basis"], "")))),
+            ("ARI Window", cell(esc(f"{window['start']} to {window['end']}" if window else ""))),
+            ("Last Success", cell(esc(status["last_success_at"] or ""))),
+            ("Account", cell(breakable(status["account_url"] or ""))),
+            ("EAB HMAC", cell(esc("Stored" if shown["eab_hmac_configured"] else "Not stored"))),
+            ("Challenge Port", cell(esc(str(shown["http_port"])))),
+        ]
+
+    def post(self, ctx):
+        posted = ctx.form
+        action = posted.first("action")
+        appliance = ctx.appliance
+        if action == "renew":
+            appliance.order_acme_certificate()
+            return ctx.redirect(ACME_PATH, "Renewal started: the appliance is ordering a new certificate.")
+        if action == "off":
+            appliance.disable_acme()
+            return ctx.redirect(ACME_PATH, "ACME turned off. The certificate and its IP addresses stay as they are.")
+        contact = [_contact_uri(item.strip()) for item in posted.first("contact").replace(";", ",").split(",")]
+        settings = {
+            "directory_url": posted.first("directory_url").strip(),
+            "contact": [item for item in contact if item != "mailto:"],
+            "eab_key_id": posted.first("eab_key_id").strip() or None,
+            "eab_hmac": posted.first("eab_hmac").strip() or None,
+            "hostnames": [line.strip() for line in posted.first("hostnames").splitlines() if line.strip()],
+            "key_type": posted.first("key_type"),
+            "ca_bundle": posted.first("ca_bundle").strip() or None,
+            "friendly_name": posted.first("friendly_name"),
+            "ip_addresses": posted.all("ip"),
+        }
+        shown = appliance.configure_acme(settings)
+        if shown["status"]["state"] == "pending":
+            notice = f"ACME settings saved; ordering a certificate for {', '.join(shown['hostnames'])}."
+        else:
+            notice = "ACME settings saved; the installed certificate still fits them, so nothing is ordered."
+        return ctx.redirect(ACME_PATH, notice)
+
+
 PAGES = {
     "basics": StatusBasics(),
     "ip": IpConfiguration(),
@@ -793,4 +979,5 @@ PAGES = {
     "edit": EditCertificate(),
     "export": ExportCertificate(),
     "request": ViewRequest(),
+    "acme": AcmeSettingsPage(),
 }

@@ -24,6 +24,7 @@ from .forms import Form, FormError, parse_form
 from .html import CSRF_FIELD, button, form, text_field
 from .interface import WebInterface, cleared_cookie, session_cookie
 from .pages import (
+    ACME_PATH,
     BASE,
     BASICS_PATH,
     CERTIFICATES_PATH,
@@ -109,6 +110,7 @@ _route(IP_PATH, "ip", ("GET", "POST"))
 _route(CERTIFICATES_PATH, "certificates", ("GET", "POST"))
 _route(NEW_CERTIFICATE_PATH, "new", ("GET", "POST"))
 _route(IMPORT_PATH, "import", ("GET", "POST"))
+_route(ACME_PATH, "acme", ("GET", "POST"))
 _route(CERTIFICATES_PATH + "/{certificate_id}", "edit", ("GET", "POST"))
 _route(CERTIFICATES_PATH + "/{certificate_id}/export", "export", ("GET", "POST"))
 _route(REQUESTS_PATH + "/{request_id}", "request", ("GET", "POST"))

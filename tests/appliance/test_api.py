@@ -802,6 +802,17 @@ VALID_BODIES = {
     "POST /certificates/{bound}/export": {"format": "pkcs12", "include_private_key": True, "passphrase": PASSPHRASE},
     "PUT /certificates/{bound}/ip-addresses": {"ip_addresses": ["127.0.0.2"]},
     "PUT /locks/{name}": {"holder": "surrogate run", "lease_seconds": 60},
+    "PUT /acme": {
+        "directory_url": "https://127.0.0.1:9/dir",
+        "contact": ["mailto:pki@example.com"],
+        "eab_key_id": "kid-1",
+        "eab_hmac": "c2VjcmV0",
+        "hostnames": [SITE_HOSTNAME],
+        "key_type": "ec-p256",
+        "ca_bundle": None,
+        "friendly_name": "ACME",
+        "ip_addresses": ["127.0.0.2"],
+    },
 }
 
 

@@ -138,6 +138,8 @@ def test_a_taken_site_port_is_refused_with_its_own_status(appliance, tmp_path):
         (["--token-file", "/nonexistent/token"], "--token-file '/nonexistent/token' does not exist"),
         (["--role", "traffic-node", "--traffic-node", "node1.example.com"], "a traffic node lists no traffic nodes"),
         (["--trusted-root", "/nonexistent/root.pem"], "Cannot read '/nonexistent/root.pem'"),
+        (["--acme-http-port", "0"], "--acme-http-port 0 is not a port"),
+        (["--acme-check-interval", "0"], "--acme-check-interval 0 is out of range"),
     ],
 )
 def test_bad_options_are_refused_with_the_rule(tmp_path, options, expected):

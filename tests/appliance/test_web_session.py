@@ -34,6 +34,7 @@ PAGES = [
     "/appliance/security/certificates",
     "/appliance/security/certificates/new",
     "/appliance/security/certificates/import",
+    "/appliance/security/certificates/acme",
     "/appliance/security/certificates/0123456789abcdef",
     "/appliance/security/certificates/0123456789abcdef/export",
     "/appliance/security/certificate-requests/req-0123456789ab",

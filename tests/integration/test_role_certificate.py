@@ -342,7 +342,10 @@ def test_failed_check_rebinds_the_previous_certificate(appliance_factory, play, 
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
-        ({"certificate_provider": "acme"}, "certificate_provider must be one of: self_signed, local_ca, manual"),
+        (
+            {"certificate_provider": "letsencrypt"},
+            "certificate_provider must be one of: self_signed, local_ca, manual, acme",
+        ),
         ({"certificate_key_size": 1024}, "certificate_key_size must be one of: 2048, 3072, 4096"),
         (
             {"certificate_subject": {"cn": "Support"}},

@@ -147,6 +147,9 @@ class ModuleSpec:
     # Result keys whose values are secret (a PKCS#12 with its key): a result that holds one is hidden from the
     # output as a whole, as ``no_log`` hides it, while the registered value keeps it.
     secret_results: tuple = ()
+    # The verbosity from which the action plugin's result carries ``invocation`` (the validated arguments), as
+    # a module's does at any verbosity. 3 (-vvv) for a module whose arguments are large and repeated in its result.
+    invocation_verbosity: int = 0
 
     def full_argument_spec(self) -> dict:
         """The module's options plus the connection options, with environment fallbacks wired."""

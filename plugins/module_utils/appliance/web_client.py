@@ -63,7 +63,8 @@ import re
 import urllib.parse
 
 from .client import ApplianceAPIError, ApplianceError
-from .web_page import Page, WebPageDifferenceError, safe_html
+from .web_acme import AcmePages
+from .web_page import Page, WebPageDifferenceError, address_sort_key, link_id, safe_html
 from .web_session import Download, StepAgain, WebSession
 
 try:
@@ -175,19 +176,6 @@ _REFUSALS = (
 # --- small helpers ---------------------------------------------------------------------------------
 
 
-def _ident(url: str) -> str:
-    """The id of a certificate or request over the web: the address of its link (path and query)."""
-    parsed = urllib.parse.urlsplit(url)
-    return parsed.path + (f"?{parsed.query}" if parsed.query else "")
-
-
-def _ip_key(address: str):
-    try:
-        return (0, ipaddress.ip_address(address))
-    except ValueError:
-        return (1, address)
-
-
 def _addresses(lines) -> list[str]:
     """The IP addresses among the lines of a cell (its placeholders left out), sorted as the API sorts them."""
     found = []
@@ -197,7 +185,7 @@ def _addresses(lines) -> list[str]:
                 found.append(str(ipaddress.ip_address(word)))
             except ValueError:
                 continue
-    return sorted(dict.fromkeys(found), key=_ip_key)
+    return sorted(dict.fromkeys(found), key=address_sort_key)
 
 
 def _lines(cell) -> list[str]:
@@ -354,7 +342,7 @@ class _CertificateRow:
 
     def __init__(self, row, link):
         self.row = row
-        self.id = _ident(link.url)
+        self.id = link_id(link.url)
         self.url = link.url
         self.friendly_name = link.text
         self.private_key_available = row["Private Key"].text == "Available"
@@ -367,7 +355,7 @@ class _RequestRow:
 
     def __init__(self, row, link):
         self.row = row
-        self.id = _ident(link.url)
+        self.id = link_id(link.url)
         self.url = link.url
         self.friendly_name = row["Certificate Friendly Name"].text
         self.issued_to = row["Issued To"].text
@@ -377,7 +365,7 @@ class _RequestRow:
         self.marker = LOCK_MARKER.match(self.friendly_name) if self.friendly_name.startswith(LOCK_PREFIX) else None
 
 
-class WebClient:
+class WebClient(AcmePages):
     """One appliance's API calls, done on its /appliance web pages (see the module docstring)."""
 
     def __init__(
@@ -622,7 +610,7 @@ class WebClient:
             address = next(iter(_addresses(row["IP Address"].lines)), row["IP Address"].text)
             cell = row["Certificate"]
             if cell.links:
-                name, ident = cell.links[0].text, _ident(cell.links[0].url)
+                name, ident = cell.links[0].text, link_id(cell.links[0].url)
             else:  # no link: the certificate of that friendly name
                 name = cell.text
                 ident = next((r.id for r in self._certificate_rows() if r.friendly_name == name), None)
@@ -634,7 +622,7 @@ class WebClient:
                     "_row": row,
                 }
             )
-        return sorted(found, key=lambda entry: _ip_key(entry["address"]))
+        return sorted(found, key=lambda entry: address_sort_key(entry["address"]))
 
     def _ip_addresses(self, _body, _query) -> list:
         return [{k: v for k, v in entry.items() if k != "_row"} for entry in self._network_rows()]
@@ -1154,7 +1142,7 @@ class WebClient:
 
     def _created_request(self, page, friendly_name: str) -> _RequestRow:
         if isinstance(page, Page) and page.title == VIEW_REQUEST:
-            ident = _ident(page.url)
+            ident = link_id(page.url)
             self._request_views[ident] = self._view_data(page)
             row = next((row for row in self._request_rows(markers=True) if row.id == ident), None)
             if row is not None:
@@ -1232,7 +1220,7 @@ class WebClient:
         result = self._create(friendly_name, option, subject, sans, "Create Self-Signed Certificate")
         self._changed(names=[subject_fields.build_name(subject_fields.SubjectSpec.from_dict(subject))])
         self._refuse_alerts(result)
-        ident = _ident(result.url) if isinstance(result, Page) and result.title == EDIT else None
+        ident = link_id(result.url) if isinstance(result, Page) and result.title == EDIT else None
         rows = self._certificate_rows()
         row = next((row for row in rows if row.id == ident), None)
         if row is None:
@@ -1495,7 +1483,7 @@ class WebClient:
             asked = list(wanted) if wanted is not None else [unbind]
             unknown = [address for address in asked if address not in boxes]
             if unknown:
-                known = sorted(boxes, key=_ip_key)
+                known = sorted(boxes, key=address_sort_key)
                 raise _api_error(
                     422,
                     "unknown_ip_address",
@@ -1725,5 +1713,7 @@ _ROUTES = (
     (r"^certificates/(.+)/ip-addresses$", {"GET": WebClient._get_bindings, "PUT": WebClient._put_bindings}),
     (r"^certificates/(.+)$", {"GET": WebClient._get_certificate, "DELETE": WebClient._delete_certificate}),
     (r"^locks$", {"GET": WebClient._list_locks}),
+    (r"^acme$", {"GET": WebClient._acme, "PUT": WebClient._put_acme, "DELETE": WebClient._delete_acme}),
+    (r"^acme/orders$", {"POST": WebClient._order_acme}),
     (r"^locks/(.+)$", {"PUT": WebClient._take_lock, "DELETE": WebClient._release_lock}),
 )

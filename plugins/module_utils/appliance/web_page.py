@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import ipaddress
 import json
 import os
 import re
@@ -1022,3 +1023,17 @@ def safe_html(text: str) -> str:
     sanitizer.feed(text or "")
     sanitizer.close()
     return "".join(sanitizer.out)
+
+
+def link_id(url: str) -> str:
+    """The id of a certificate or request over the web: the address of its link (path and query)."""
+    parsed = urllib.parse.urlsplit(url)
+    return parsed.path + (f"?{parsed.query}" if parsed.query else "")
+
+
+def address_sort_key(address: str):
+    """Sorts IP addresses as the API does: numerically, anything that is not an address after them."""
+    try:
+        return (0, ipaddress.ip_address(address))
+    except ValueError:
+        return (1, address)

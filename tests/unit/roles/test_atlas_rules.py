@@ -738,3 +738,12 @@ def test_plain_turns_subclasses_into_plain_values():
     value = atlas.plain({Text("a"): (Text("b"), Number(3), True, None, 1.5)})
     assert value == {"a": ["b", 3, True, None, 1.5]}
     assert next(iter(value)).__class__ is str and value["a"][0].__class__ is str and value["a"][1].__class__ is int
+
+
+def test_a_certificate_the_primarys_own_acme_client_renews_is_refused():
+    found = atlas.preflight(
+        site(), answers(), site_hostname=SITE_HOSTNAME, subject_alt_name=SANS, renewed_by="appliance"
+    )
+    assert found["problems"] == [atlas.SELF_RENEWING_PRIMARY]
+    assert "certificate_acme_mode controller" in atlas.SELF_RENEWING_PRIMARY
+    assert atlas.preflight(site(), answers(), site_hostname=SITE_HOSTNAME, subject_alt_name=SANS)["problems"] == []

@@ -60,6 +60,7 @@ PLAN_KEYS = {
     "trusted_roots",
     "new_root",
     "software_update",
+    "acme",
 }
 BINDING_LINE_END = "; if what it serves is wrong, the previous bindings are restored and the role fails."
 

@@ -36,6 +36,8 @@ ARGUMENT_SPEC = {
     "site_hostname": {"type": "str", "default": ""},
     "subject_alt_name": {"type": "list", "elements": "str"},
     "certificate": {"type": "str"},
+    "provider": {"type": "str"},
+    "acme_mode": {"type": "str", "choices": ["controller", "appliance"]},
     "primary_group": {"type": "str", "default": "bomgar_primary"},
     "timeout": {"type": "float", "default": DEFAULT_TIMEOUT},
     "workers": {"type": "int", "default": DEFAULT_WORKERS},
@@ -128,6 +130,11 @@ def run(ctx) -> dict:
         subject_alt_name=sans,
         certificate_error=certificate_error,
         primary_group=params["primary_group"],
+        renewed_by=(
+            "appliance"
+            if issuing and params.get("provider") == "acme" and params.get("acme_mode") == "appliance"
+            else "controller"
+        ),
     )
     appliances = {
         host: {key: value for key, value in answer.items() if key not in ("certificates", "certificate_error")}

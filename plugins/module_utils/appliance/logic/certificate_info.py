@@ -21,7 +21,7 @@ try:
 except ImportError:  # the renewal rules need no cryptography; kept importable regardless
     check_renewal_options = parse_time = renewal_decision = None
 
-GATHER_CHOICES = ["certificates", "requests", "keys", "bindings"]
+GATHER_CHOICES = ["certificates", "requests", "keys", "bindings", "acme"]
 
 ARGUMENT_SPEC = {
     "certificates": {"type": "list", "elements": "str"},
@@ -160,6 +160,8 @@ def run(ctx) -> dict:
     bound = bindings(ip_addresses, certificates)
     if "bindings" in gather:
         result["bindings"] = bound
+    if "acme" in gather:
+        result["acme"] = client.get("acme") or {}
     if params["served"]:
         result["served"] = _served(ctx, bound, site_port(status, params.get("site_port")))
     return result

@@ -14,8 +14,15 @@ appliance's failure is reported in its own entry and does not stop the others.
 from __future__ import annotations
 
 import contextlib
+import threading
 
+from ...certificate_decision import find_current
 from ...issuance_plan import (
+    ACME_APPLIANCE,
+    ACME_COLLECTION,
+    ACME_CONTROLLER,
+    acme_collection_problem,
+    acme_mode,
     binding_drift,
     build_plan,
     check_variables,
@@ -37,6 +44,12 @@ from ..runner import Context, ModuleFailed, ModuleSpec
 from ..tls_probe import ProbeError, served_fingerprints
 from . import certificate_info, local_ca_sign, lock
 
+try:
+    from ...pki import ari
+    from ...pki import formats as pki_formats
+except ImportError:  # reported through deps.require_cryptography()
+    ari = pki_formats = None
+
 PROBE_TIMEOUT = 10.0
 
 APPLIANCE_OPTIONS = {
@@ -50,7 +63,7 @@ APPLIANCE_OPTIONS = {
     "key_type": {"type": "str", "choices": ["rsa", "ec"], "default": "rsa"},
     "key_size": {"type": "int", "choices": [2048, 3072, 4096], "default": 2048},
     "key_curve": {"type": "str", "choices": ["P-256", "P-384"], "default": "P-256", "no_log": False},
-    "provider": {"type": "str", "choices": ["self_signed", "local_ca", "manual"], "default": "self_signed"},
+    "provider": {"type": "str", "choices": ["self_signed", "local_ca", "manual", "acme"], "default": "self_signed"},
     "days": {"type": "int", "default": 397},
     "local_ca_cert": {"type": "path"},
     "local_ca_key": {"type": "path", "no_log": False},
@@ -59,6 +72,16 @@ APPLIANCE_OPTIONS = {
     "local_ca_common_name": {"type": "str"},
     "manual_request_dir": {"type": "path"},
     "manual_drop_dir": {"type": "path"},
+    "acme_mode": {"type": "str", "choices": ["controller", "appliance"], "default": "controller"},
+    "acme_directory": {"type": "str"},
+    "acme_account_key_src": {"type": "path", "no_log": False},
+    "acme_account_key_content": {"type": "str", "no_log": True},
+    "acme_contact": {"type": "list", "elements": "str", "default": []},
+    "acme_ca_path": {"type": "path"},
+    "acme_dns_tasks": {"type": "path"},
+    "acme_wait_timeout": {"type": "int", "default": 300},
+    "acme_eab_key_id": {"type": "str", "no_log": False},
+    "acme_eab_hmac": {"type": "str", "no_log": True},
     "ip_addresses": {"type": "list", "elements": "str"},
     "hostnames": {"type": "list", "elements": "str"},
     "site_port": {"type": "int"},
@@ -141,6 +164,75 @@ def prepare_local_cas(ctx, entries: list) -> _LocalCAs:
     return local_cas
 
 
+class AcmeDirectories:
+    """The ACME directories the appliances name, each read once per task (from any thread), failures kept."""
+
+    def __init__(self):
+        self._seen = {}
+        self._lock = threading.Lock()
+
+    def read(self, url: str, ca_path: str | None) -> tuple:
+        """``(directory, None)``, or ``(None, why it could not be read)``."""
+        key = (url, ca_path)
+        with self._lock:
+            if key not in self._seen:
+                try:
+                    self._seen[key] = (ari.read_directory(url, ca_path), None)
+                except (ari.RenewalInfoError, OSError, ValueError) as exc:
+                    self._seen[key] = (None, str(exc))
+            return self._seen[key]
+
+
+def _fingerprint_text(value) -> str:
+    return str(value or "").replace(":", "").lower()
+
+
+def _exported_certificate(ctx, current: dict):
+    """The current certificate as a ``cryptography`` object, exported (without its key) from the appliance."""
+    body = {"format": "pem", "include_chain": False, "include_private_key": False}
+    answer = ctx.client().post(f"certificates/{current['id']}/export", body) or {}
+    return pki_formats.certificates(pki_formats.load_bytes(str(answer.get("content") or "").encode("ascii")))[0]
+
+
+def acme_renewal_info(ctx, info: dict, values: dict, directories: AcmeDirectories) -> dict | None:
+    """What the ACME CA says about renewing the current certificate (``{window, reason}``), for the acme provider;
+    None for the other providers and when there is no current certificate.
+
+    Controller mode: the CA's renewalInfo (RFC 9773) for the certificate, read with a plain GET when its directory
+    offers it. Appliance mode: the ARI window the appliance's own ACME client reports for the certificate it holds.
+    A window that cannot be had leaves the lifetime rule to decide, and the reason says why.
+    """
+    mode = acme_mode(values)
+    current = find_current(info.get("certificates") or [], values["name"]) if mode else None
+    if current is None:
+        return None
+    if mode == ACME_APPLIANCE:
+        status = (info.get("acme") or {}).get("status") or {}
+        same = _fingerprint_text(status.get("certificate_sha256")) == _fingerprint_text(
+            current.get("sha256_fingerprint")
+        )
+        if same and status.get("ari_window"):
+            return {"window": status["ari_window"], "reason": None}
+        return {"window": None, "reason": "the appliance's ACME client reports no ARI window for it"}
+    directory, problem = directories.read(values["acme_directory"], values.get("acme_ca_path"))
+    if directory is None:
+        ctx.warn(f"The ACME directory could not be read for its renewal information: {problem}.")
+        return {"window": None, "reason": f"the CA's directory could not be read ({problem})"}
+    if not ari.renewal_info_url(directory):
+        return {
+            "window": None,
+            "reason": "the CA offers no renewal information (ARI): its directory has no renewalInfo",
+        }
+    try:
+        cert = _exported_certificate(ctx, current)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        if failure(exc) is None and not isinstance(exc, (ValueError, IndexError)):
+            raise
+        return {"window": None, "reason": "the certificate could not be read from the appliance for ARI"}
+    window, why = ari.read_window(directory, cert, values.get("acme_ca_path"))
+    return {"window": window, "reason": why}
+
+
 def take_lock(task_ctx, ctx) -> dict | None:
     """The run lock on this appliance, taken for ``lock_holder`` (or only looked at in check mode); None without."""
     holder = task_ctx.params.get("lock_holder")
@@ -166,10 +258,14 @@ def take_lock(task_ctx, ctx) -> dict | None:
 
 def read_appliance(task_ctx, values: dict) -> tuple:
     """``(info, context, lock)``: what appliance_certificate_info returns for the whole appliance, read under the
-    run lock when the task takes one."""
+    run lock when the task takes one. The appliance's own ACME client is read only for the acme provider's
+    appliance mode, the one plan that uses it (one request less per appliance for every other plan)."""
+    gather = [part for part in certificate_info.GATHER_CHOICES if part != "acme"]
+    if acme_mode(values) == ACME_APPLIANCE:
+        gather.append("acme")
     params = {
         "certificates": None,
-        "gather": list(certificate_info.GATHER_CHOICES),
+        "gather": gather,
         "renew_before_days": values.get("renew_before_days"),
         "renew_before_percent": values.get("renew_before_percent"),
         "served": False,
@@ -212,21 +308,32 @@ def give_back_early(task_ctx, ctx, taken: dict | None, plan: dict | None) -> dic
     return {"name": lock.DEFAULT_NAME, "holder": holder, "release": newly}
 
 
-def plan_one(task_ctx, values: dict, prefix: str, local_cas: _LocalCAs) -> dict:
+def plan_one(
+    task_ctx, values: dict, prefix: str, local_cas: _LocalCAs, collection_problem: str | None = None, directories=None
+) -> dict:
     """The entry of one appliance: the plan with its text, or ``failed`` with the message."""
-    return plan_and_info(task_ctx, values, prefix, local_cas)[0]
+    return plan_and_info(task_ctx, values, prefix, local_cas, collection_problem, directories)[0]
 
 
-def plan_and_info(task_ctx, values: dict, prefix: str, local_cas: _LocalCAs) -> tuple:
-    """``(entry, info)``: :func:`plan_one`'s entry, and what was read of the appliance (None when nothing was)."""
+def plan_and_info(
+    task_ctx, values: dict, prefix: str, local_cas: _LocalCAs, collection_problem: str | None = None, directories=None
+) -> tuple:
+    """``(entry, info)``: :func:`plan_one`'s entry, and what was read of the appliance (None when nothing was).
+
+    ``collection_problem`` is why the acme provider's controller mode cannot order on this controller (a collection
+    it needs is missing), which fails the appliances that use it before anything is read.
+    """
     ctx = taken = info = None
     try:
         problems = check_variables(values, prefix)
+        if collection_problem and acme_mode(values) == ACME_CONTROLLER:
+            problems.append(collection_problem)
         if problems:
             raise ModuleFailed(" ".join(problems))
         root = local_cas.root_of(values) if values.get("provider") == "local_ca" else None
         info, ctx, taken = read_appliance(task_ctx, values)
-        plan = _plan(task_ctx, info, values, prefix, root)
+        renewal_info = acme_renewal_info(ctx, info, values, directories or AcmeDirectories())
+        plan = _plan(task_ctx, info, values, prefix, root, renewal_info)
     except Exception as exc:  # pylint: disable=broad-exception-caught
         plan = failure(exc)
         if plan is None:
@@ -239,9 +346,9 @@ def plan_and_info(task_ctx, values: dict, prefix: str, local_cas: _LocalCAs) -> 
     return plan, info
 
 
-def _plan(task_ctx, info: dict, values: dict, prefix: str, root: str | None) -> dict:
+def _plan(task_ctx, info: dict, values: dict, prefix: str, root: str | None, renewal_info: dict | None = None) -> dict:
     """The plan of one appliance read as ``info``, with its text and, for a certificate that stays, its result."""
-    plan = build_plan(info, values, root)
+    plan = build_plan(info, values, root, renewal_info)
     plan["rebind"] = None
     plan["hostnames"] = hostnames = hostnames_of(values)
     if plan["action"] == "none":
@@ -261,19 +368,28 @@ def _plan(task_ctx, info: dict, values: dict, prefix: str, root: str | None) -> 
     return plan
 
 
-def run(ctx) -> dict:
-    """Plan every appliance; never changes anything (a local CA to be created is only predicted)."""
+def run(ctx, find_collection=None) -> dict:
+    """Plan every appliance; never changes anything (a local CA to be created is only predicted).
+
+    ``find_collection(name)`` says which release of a collection the controller has (``{version, path}``, or None
+    when it has none); the action plugin gives it, so that the acme provider's controller mode fails at once without
+    community.crypto. Run as a plain module, that is not checked.
+    """
     from ...pki.deps import require_cryptography
 
     require_cryptography()
     params = ctx.params
     entries = params["appliances"]
     check_entries(ctx, entries, params["workers"])
-    # The local CAs are read before the pool starts, so that each is read once.
+    # The local CAs are read before the pool starts, so that each is read once; the ACME directories once each too.
     local_cas = prepare_local_cas(ctx, entries)
+    directories = AcmeDirectories()
+    collection_problem = None
+    if find_collection is not None and any(acme_mode(values) == ACME_CONTROLLER for values in entries):
+        collection_problem = acme_collection_problem(find_collection(ACME_COLLECTION), params["variable_prefix"])
 
     def one(values: dict) -> dict:
-        return plan_one(ctx, values, params["variable_prefix"], local_cas)
+        return plan_one(ctx, values, params["variable_prefix"], local_cas, collection_problem, directories)
 
     appliances = for_each(entries, one, params["workers"])
     for host, plan in appliances.items():
@@ -290,7 +406,14 @@ def run(ctx) -> dict:
 def _changes(plan: dict) -> bool:
     """True when the role has something to do on the appliance: a certificate to issue, addresses to bind again,
     or what an interrupted run left to clean up."""
-    return plan.get("action") != "none" or bool(plan.get("rebind")) or bool(plan["leftovers"]["requests"])
+    return (
+        plan.get("action") != "none"
+        or bool(plan.get("rebind"))
+        or bool(plan["leftovers"]["requests"])
+        or bool((plan.get("acme") or {}).get("configure"))
+    )
 
 
-MODULE_SPEC = ModuleSpec(argument_spec=ARGUMENT_SPEC, run=run, connection=False)
+# The arguments are every appliance's variables, which each appliance's entry of the result already carries as its
+# plan: the registered result, which every appliance's tasks read, leaves them out below -vvv.
+MODULE_SPEC = ModuleSpec(argument_spec=ARGUMENT_SPEC, run=run, connection=False, invocation_verbosity=3)
