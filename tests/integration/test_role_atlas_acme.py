@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,9 @@ class AcmeSite:
     fleet: FleetHandle
     account_key: Path
     dns_folder: Path
+    # Each run's TMPDIR, by run name: a short path under the system's temporary folder, since Ansible puts the
+    # sockets of its local servers there and a socket's path is limited to about 100 characters.
+    controller_tmp: dict = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +86,12 @@ def site(tmp_path_factory):
                     serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
                 )
             )
-            yield AcmeSite(folder, ca, fleet, account_key, folder / "dns")
+            acme_site = AcmeSite(folder, ca, fleet, account_key, folder / "dns")
+            try:
+                yield acme_site
+            finally:
+                for path in acme_site.controller_tmp.values():
+                    shutil.rmtree(path, ignore_errors=True)
         finally:
             fleet.stop()
     finally:
@@ -112,15 +122,16 @@ def acme_spec(site: AcmeSite, **changes) -> dict:
 
 def rollout(site: AcmeSite, extra_vars: dict, name: str, verbosity: int = 0, options: tuple = ()) -> PlaybookRun:
     """The playbook as a user runs it, with community.crypto on the collections path; everything the controller
-    writes (Ansible's and the modules' temporary files) stays under the run's folder."""
+    writes (Ansible's and the modules' temporary files) stays under the run's own TMPDIR (site.controller_tmp)."""
     workdir = site.folder / name
-    (workdir / "controller-tmp").mkdir(parents=True)
+    workdir.mkdir(parents=True)
+    site.controller_tmp[name] = Path(tempfile.mkdtemp(prefix="atlas-acme-"))
     vars_file = workdir / "vars.json"
     vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
     arguments = ["-i", str(site.fleet.inventory_path), str(PLAYBOOK), "-e", f"@{vars_file}", *options]
     if verbosity:
         arguments.append("-" + "v" * verbosity)
-    env = {**crypto_env(), "TMPDIR": str(workdir / "controller-tmp")}
+    env = {**crypto_env(), "TMPDIR": str(site.controller_tmp[name])}
     return run_playbook(workdir, arguments, env=env, timeout=300)
 
 
@@ -182,7 +193,9 @@ def served(handle, address: str) -> list:
 def pebble_issued(ca) -> list:
     """The serial numbers (hex) of the certificates Pebble issued, from its log, and the number of orders placed."""
     log = ca.log()
-    return re.findall(r"Issued certificate serial ([0-9a-f]+) for order", log), log.count("Added order ")
+    serials = re.findall(r"Issued certificate serial ([0-9a-f]+) for order", log)
+    # Pebble writes the serial with its leading zeros: as a number it compares with the certificate's.
+    return [f"{int(serial, 16):x}" for serial in serials], log.count("Added order ")
 
 
 def every_address(fleet):
@@ -295,8 +308,9 @@ def test_a_wildcard_ordered_over_dns01_is_served_by_every_appliance_and_a_rerun_
         assert "PRIVATE KEY" not in text, place
         assert not re.search(r"[A-Za-z0-9+/=]{200,}", text), place
     answer = Path(first.result("bomgar.pki.certificate : Folder for the CA's answer")["path"])
-    assert answer.parent == site.folder / "first" / "controller-tmp" and not answer.exists()
-    assert files_holding([site.folder / "first", site.folder / "dns", site.folder / "bundles"], b"PRIVATE KEY") == []
+    assert answer.parent == site.controller_tmp["first"] and not answer.exists()
+    folders = [site.folder / "first", site.controller_tmp["first"], site.folder / "dns", site.folder / "bundles"]
+    assert files_holding(folders, b"PRIVATE KEY") == []
 
     # The next run: nothing to do on the primary, no order (no DNS change, the same leaf), nothing changed anywhere.
     settled = [api_state(handle) for handle in fleet.appliances]
