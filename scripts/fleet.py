@@ -116,7 +116,8 @@ def running_fleet(directory: Path) -> dict | None:
     return None
 
 
-def _tail(path: Path, size: int = 4000) -> str:
+def log_tail(path: Path, size: int = 4000) -> str:
+    """The end of a log file, or nothing when it cannot be read."""
     try:
         return path.read_text(encoding="utf-8", errors="replace")[-size:]
     except OSError:
@@ -178,7 +179,7 @@ def start_fleet(
         if process.returncode != EXIT_ADDRESS_IN_USE:
             raise FleetError(
                 f"the fleet exited with status {process.returncode} before it was ready:\n"
-                f"{_tail(paths['logs'] / 'fleet.err')}"
+                f"{log_tail(paths['logs'] / 'fleet.err')}"
             )
     raise FleetError(f"no free site port for {', '.join(addresses)} after {PORT_ATTEMPTS} attempts")
 
@@ -189,17 +190,22 @@ def stop_fleet(directory: Path, timeout: float = STOP_TIMEOUT) -> bool:
     info = running_fleet(directory)
     if info is None:
         return False
-    pid = int(info["pid"])
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while is_fleet_process(pid, paths["state"]):
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            break
-        time.sleep(0.05)
+    terminate(int(info["pid"]), lambda pid: is_fleet_process(pid, paths["state"]), timeout)
     with contextlib.suppress(FileNotFoundError):
         paths["ready"].unlink()
     return True
+
+
+def terminate(pid: int, still_running, timeout: float) -> bool:
+    """SIGTERM ``pid``, then SIGKILL once ``timeout`` has passed while ``still_running(pid)``; whether it was killed."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while still_running(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def public_info(info: dict) -> dict:

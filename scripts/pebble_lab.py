@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fleet import process_command_line
+from fleet import log_tail, process_command_line, terminate
 
 ROOT = Path(__file__).resolve().parents[1]
 PEBBLE_HELPER = ROOT / "tests" / "pebble.py"
@@ -153,13 +153,6 @@ def serve(directory: Path) -> int:
         lab.stop()
 
 
-def _tail(path: Path, size: int = 3000) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")[-size:]
-    except OSError:
-        return ""
-
-
 def start_lab(directory: Path, timeout: float = START_TIMEOUT) -> tuple[dict, bool]:
     """Start a lab in ``directory``, or reuse the one running there; its state and whether it started."""
     paths = lab_paths(directory)
@@ -178,14 +171,14 @@ def start_lab(directory: Path, timeout: float = START_TIMEOUT) -> tuple[dict, bo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if keeper.poll() is not None:
-            raise LabError(f"Pebble's keeper exited with status {keeper.returncode}:\n{_tail(paths['log'])}")
+            raise LabError(f"Pebble's keeper exited with status {keeper.returncode}:\n{log_tail(paths['log'])}")
         info = running_lab(directory)
         if info is not None and info["pid"] == keeper.pid:
             return info, True
         time.sleep(0.1)
     keeper.kill()
     keeper.wait(STOP_TIMEOUT)
-    raise LabError(f"Pebble was not ready within {timeout:g} s:\n{_tail(paths['log'])}")
+    raise LabError(f"Pebble was not ready within {timeout:g} s:\n{log_tail(paths['log'])}")
 
 
 def stop_lab(directory: Path, timeout: float = STOP_TIMEOUT) -> bool:
@@ -194,17 +187,11 @@ def stop_lab(directory: Path, timeout: float = STOP_TIMEOUT) -> bool:
     info = running_lab(directory)
     if info is None:
         return False
-    pid = int(info["pid"])
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while is_keeper_process(pid, paths["dir"]):
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            for child in info.get("pids", []):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(int(child), signal.SIGKILL)
-            break
-        time.sleep(0.05)
+    if terminate(int(info["pid"]), lambda pid: is_keeper_process(pid, paths["dir"]), timeout):
+        # The keeper did not stop in time: its Pebble and challtestsrv go with it.
+        for child in info.get("pids", []):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(child), signal.SIGKILL)
     with contextlib.suppress(FileNotFoundError):
         paths["state"].unlink()
     return True

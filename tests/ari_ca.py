@@ -86,6 +86,7 @@ from pebble import (
     _wait_until,
     free_port,
     pebble_available,
+    servers_started_by,
 )
 from pebble import _StartFailed as _ChalltestsrvStartFailed
 
@@ -472,16 +473,7 @@ def start_ari_ca(
 @pytest.fixture
 def ari_ca_factory(tmp_path):
     """``ari_ca_factory(**options) -> AriCA`` (options of ``start_ari_ca``); every instance stops at teardown."""
-    started: list[AriCA] = []
-
-    def start(**options) -> AriCA:
-        ca = start_ari_ca(tmp_path / f"ari-ca-{len(started)}", **options)
-        started.append(ca)
-        return ca
-
-    yield start
-    for ca in started:
-        ca.stop()
+    yield from servers_started_by(start_ari_ca, tmp_path, "ari-ca")
 
 
 # --- pebble-challtestsrv alone: the DNS that DNS-01 validation asks -------------------------------------------

@@ -381,16 +381,22 @@ def start_pebble(
     raise AssertionError("unreachable")
 
 
+def servers_started_by(start, folder: Path, prefix: str):
+    """A fixture's body: yields ``start_one(**options)``, which starts a server in its own folder below ``folder``
+    with ``start(folder, **options)``; every server started stops at teardown."""
+    started: list[ServerProcesses] = []
+
+    def start_one(**options):
+        server = start(folder / f"{prefix}-{len(started)}", **options)
+        started.append(server)
+        return server
+
+    yield start_one
+    for server in started:
+        server.stop()
+
+
 @pytest.fixture
 def pebble_factory(tmp_path):
     """``pebble_factory(**options) -> Pebble`` (options of ``start_pebble``); every instance stops at teardown."""
-    started: list[Pebble] = []
-
-    def start(**options) -> Pebble:
-        pebble = start_pebble(tmp_path / f"pebble-{len(started)}", **options)
-        started.append(pebble)
-        return pebble
-
-    yield start
-    for pebble in started:
-        pebble.stop()
+    yield from servers_started_by(start_pebble, tmp_path, "pebble")
